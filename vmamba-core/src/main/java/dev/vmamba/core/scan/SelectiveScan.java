@@ -1,0 +1,57 @@
+package dev.vmamba.core.scan;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The selective-scan operator of Mamba/VMamba (spec §5): for every batch row {@code b} and channel
+ * {@code c} (group {@code g}),
+ *
+ * <pre>
+ * Δₜ = softplus(deltaₜ + bias)          (or without softplus)
+ * hₜ = exp(Δₜ·A) ⊙ hₜ₋₁ + Δₜ·uₜ·Bₜ      (h₋₁ = 0, N states)
+ * yₜ = ⟨Cₜ, hₜ⟩ + D·uₜ
+ * </pre>
+ *
+ * <p>Implementations: {@link NDArraySelectiveScan} (reference, differentiable), {@link
+ * JavaSelectiveScan} (fast CPU) and the CUDA kernels of {@code vmamba-kernels}, all with this
+ * signature so that tests compare twins and benchmarks time them.
+ */
+public interface SelectiveScan {
+
+    /** @return which backend this is */
+    ScanBackend backend();
+
+    /**
+     * Whether this implementation can run on a device.
+     *
+     * @param device the device of the inputs
+     * @return true if {@link #forward} accepts inputs there
+     */
+    boolean supports(Device device);
+
+    /**
+     * Runs the scan.
+     *
+     * @param inputs the validated arguments
+     * @param returnLastState whether to return the final state as well
+     * @return {@code y (Bt, C, L)} float32 and optionally the last state {@code (Bt, C, N)}
+     * @throws IllegalArgumentException if the inputs are on a device this backend cannot use
+     */
+    ScanOutput forward(ScanInputs inputs, boolean returnLastState);
+
+    /**
+     * Gradients of {@code Σ y·dy} with respect to every argument, computed analytically (spec
+     * §5.3). Backends that rely on DJL autograd instead do not implement it.
+     *
+     * @param inputs the arguments of the forward call
+     * @param dy the upstream gradient {@code (Bt, C, L)}
+     * @return the gradients
+     * @throws UnsupportedOperationException if this backend has no explicit backward
+     */
+    default ScanGradients backward(ScanInputs inputs, NDArray dy) {
+        throw new UnsupportedOperationException(
+                backend() + " selective scan has no explicit backward; use DJL autograd with the"
+                        + " NDARRAY backend");
+    }
+}
