@@ -38,7 +38,11 @@ public final class Classifier extends StateDictBlock {
     public NDArray apply(ParameterStore store, NDArray x, boolean training) {
         return scoped(
                 () -> {
-                    NDArray pooled = norm.apply(store, x, training).mean(new int[] {1, 2});
+                    NDArray normed = norm.apply(store, x, training);
+                    long b = normed.getShape().get(0);
+                    long c = normed.getShape().get(3);
+                    // AdaptiveAvgPool2d(1): the mean over all H·W positions
+                    NDArray pooled = normed.reshape(b, -1, c).mean(new int[] {1});
                     return head.apply(store, pooled, training);
                 });
     }

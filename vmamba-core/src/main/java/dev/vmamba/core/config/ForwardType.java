@@ -44,14 +44,14 @@ public record ForwardType(
         V2
     }
 
+    private static final List<String> V2_CORES =
+            List.of("v01", "v02", "v03", "v04", "v05", "v051d", "v052d", "v3");
+
     /** The spelling used by every v0 release. */
     public static final ForwardType V0 = parse("v0");
 
     /** The spelling the v2/v2v release configs use. */
     public static final ForwardType V05_NOZ = parse("v05_noz");
-
-    private static final List<String> V2_CORES =
-            List.of("v01", "v02", "v03", "v04", "v05", "v051d", "v052d", "v3");
 
     public ForwardType {
         Objects.requireNonNull(spelling, "spelling");

@@ -34,9 +34,9 @@ public final class JavaSelectiveScan implements SelectiveScan {
     private final ScanKernel scalar = new ScalarScanKernel();
     private final ForkJoinPool pool;
 
-    /** Uses the common fork-join pool and the vector kernel when available. */
+    /** Uses one worker per core and the vector kernel when available. */
     public JavaSelectiveScan() {
-        this(ForkJoinPool.commonPool(), true);
+        this(Workers.POOL, true);
     }
 
     /**
@@ -165,7 +165,7 @@ public final class JavaSelectiveScan implements SelectiveScan {
                 }
             }
         }
-        if (blocks.size() == 1 || pool.getParallelism() <= 1) {
+        if (blocks.size() == 1) {
             for (int[] blk : blocks) {
                 runBlock(p, blk);
             }
@@ -202,6 +202,17 @@ public final class JavaSelectiveScan implements SelectiveScan {
             int mid = (from + to) >>> 1;
             invokeAll(new Blocks(p, blocks, from, mid), new Blocks(p, blocks, mid, to));
         }
+    }
+
+    /**
+     * The scan's own pool: one daemon worker per core (the common pool has one thread fewer than
+     * there are cores, which would leave a core idle while the caller waits).
+     */
+    static final class Workers {
+        static final ForkJoinPool POOL =
+                new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+
+        private Workers() {}
     }
 
     /** Loads the Vector API kernel once, if the incubator module is present. */
