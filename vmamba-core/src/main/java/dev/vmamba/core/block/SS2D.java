@@ -18,9 +18,7 @@ import dev.vmamba.core.nn.Initializers;
 import dev.vmamba.core.nn.LayerNorm;
 import dev.vmamba.core.nn.Linear;
 import dev.vmamba.core.nn.StateDictBlock;
-import dev.vmamba.core.scan.CrossMerge;
-import dev.vmamba.core.scan.CrossScan;
-import dev.vmamba.core.scan.ScanInputs;
+import dev.vmamba.core.scan.CrossScanInputs;
 import dev.vmamba.core.scan.ScanMode;
 import dev.vmamba.core.scan.SelectiveScan;
 import dev.vmamba.core.scan.ScanSelector;
@@ -254,32 +252,21 @@ public final class SS2D extends StateDictBlock {
         Shape s = u.getShape();
         long b = s.get(0);
         long d = s.get(1);
-        long h = s.get(2);
-        long w = s.get(3);
-        long l = h * w;
+        long l = s.get(2) * s.get(3);
         long r = dtProjsWeight.getShape().get(2);
         long n = aLogs.getShape().get(1);
 
-        NDArray xs = CrossScan.scan(u, mode); // (B, K, D, L)
-        NDArray xDbl = xProjWeight.matMul(xs); // (K, R+2N, D) x (B, K, D, L) -> (B, K, R+2N, L)
-        NDArray dts = xDbl.get(":, :, 0:" + r);
+        // The per-direction projections are computed in pixel order: column l of direction k's
+        // sequence is pixel index[k][l], and a projection acts on each column independently, so
+        // projecting first and permuting later gives the same numbers as the official order.
+        NDArray flat = u.reshape(b, 1, d, l);
+        NDArray xDbl = xProjWeight.matMul(flat); // (K, R+2N, D) x (B, 1, D, L) -> (B, K, R+2N, L)
+        NDArray dts = dtProjsWeight.matMul(xDbl.get(":, :, 0:" + r)); // -> (B, K, D, L)
         NDArray bs = xDbl.get(":, :, " + r + ":" + (r + n));
         NDArray cs = xDbl.get(":, :, " + (r + n) + ":");
-        dts = dtProjsWeight.matMul(dts); // (K, D, R) x (B, K, R, L) -> (B, K, D, L)
-
         NDArray a = aLogs.exp().neg();
-        ScanInputs in =
-                new ScanInputs(
-                        xs.reshape(b, K * d, l),
-                        dts.reshape(b, K * d, l),
-                        a,
-                        bs,
-                        cs,
-                        ds,
-                        dtProjsBias.reshape(K * d),
-                        true);
-        NDArray ys = scan.forward(in, false).y(); // (B, K·D, L)
-        return CrossMerge.merge(ys.reshape(b, K, d, l), h, w, mode);
+        return scan.crossScanMerge(
+                new CrossScanInputs(u, dts, a, bs, cs, ds, dtProjsBias.reshape(K * d), true, mode));
     }
 
     @Override

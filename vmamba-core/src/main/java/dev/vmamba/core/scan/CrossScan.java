@@ -56,6 +56,33 @@ public final class CrossScan {
     }
 
     /**
+     * Per-direction cross-scan (the official "one by one" variant): direction {@code k} reads its
+     * own map {@code x[:, k]}.
+     *
+     * @param x {@code (B, K, C, H, W)}
+     * @param mode the directions
+     * @return {@code (B, K, C, L)}
+     */
+    public static NDArray scanEach(NDArray x, ScanMode mode) {
+        Shape s = x.getShape();
+        if (s.dimension() != 5 || s.get(1) != 4) {
+            throw new IllegalArgumentException("per-direction cross-scan expects (B, 4, C, H, W), got " + s);
+        }
+        long b = s.get(0);
+        long c = s.get(2);
+        long l = s.get(3) * s.get(4);
+        NDList dirs = new NDList(4);
+        for (int k = 0; k < 4; k++) {
+            NDArray xk = x.get(":, " + k);
+            boolean transposed = mode == ScanMode.CROSS2D && (k == 1 || k == 3);
+            boolean reversed = mode == ScanMode.CROSS2D ? k >= 2 : mode == ScanMode.BIDI && k >= 2;
+            NDArray seq = transposed ? xk.transpose(0, 1, 3, 2).reshape(b, c, l) : xk.reshape(b, c, l);
+            dirs.add(reversed ? seq.flip(2) : seq);
+        }
+        return NDArrays.stack(dirs, 1);
+    }
+
+    /**
      * The index map of the directions: {@code xs[:, k, :, l] = x_flat[:, :, index[k][l]]} with the
      * flat pixel index {@code h·W + w}.
      *

@@ -54,4 +54,21 @@ public interface SelectiveScan {
                 backend() + " selective scan has no explicit backward; use DJL autograd with the"
                         + " NDARRAY backend");
     }
+
+    /**
+     * The SS2D core: cross-scan, selective scan over the four directions, cross-merge. The default
+     * materialises the four directions ({@link CrossScanInputs#toScanInputs()}), runs {@link
+     * #forward} and merges; backends with a fused kernel override it. Both must agree.
+     *
+     * @param inputs activations and per-direction projections, in pixel order
+     * @return the merged output {@code (B, D, L)} in pixel order, float32
+     */
+    default NDArray crossScanMerge(CrossScanInputs inputs) {
+        NDArray ys = forward(inputs.toScanInputs(), false).y();
+        long bt = inputs.batch();
+        long d = inputs.dim();
+        long h = inputs.height();
+        long w = inputs.width();
+        return CrossMerge.merge(ys.reshape(bt, CrossScanInputs.K, d, h * w), h, w, inputs.mode());
+    }
 }
