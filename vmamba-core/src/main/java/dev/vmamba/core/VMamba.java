@@ -82,27 +82,37 @@ public final class VMamba extends StateDictBlock {
         return new Builder(config);
     }
 
-    /** @return the architecture */
+    /**
+     * @return the architecture
+     */
     public VMambaConfig config() {
         return config;
     }
 
-    /** @return the stages */
+    /**
+     * @return the stages
+     */
     public List<VSSLayer> layers() {
         return layers;
     }
 
-    /** @return whether the model has the classification head */
+    /**
+     * @return whether the model has the classification head
+     */
     public boolean hasClassifier() {
         return classifier != null;
     }
 
-    /** @return the stages that have an output norm ({@code Backbone_VSSM.out_indices}) */
+    /**
+     * @return the stages that have an output norm ({@code Backbone_VSSM.out_indices})
+     */
     public List<Integer> outIndices() {
         return List.copyOf(outNorms.keySet());
     }
 
-    /** @return the selective-scan backend SS2D modules use */
+    /**
+     * @return the selective-scan backend SS2D modules use
+     */
     public ScanBackend scanBackend() {
         return scanBackend;
     }
@@ -237,7 +247,9 @@ public final class VMamba extends StateDictBlock {
                 features.add(
                         scoped(
                                 () ->
-                                        (norm == null ? stageOut : norm.apply(store, stageOut, training))
+                                        (norm == null
+                                                        ? stageOut
+                                                        : norm.apply(store, stageOut, training))
                                                 .transpose(0, 3, 1, 2)));
             }
             x = i < lastNeeded ? layer.applyDownsample(store, stageOut, training) : stageOut;
@@ -264,8 +276,12 @@ public final class VMamba extends StateDictBlock {
         }
         if (s.get(1) != config.inChans()) {
             throw new IllegalArgumentException(
-                    "VMamba expects " + expected + " but the input has " + s.get(1)
-                            + " channels: " + s);
+                    "VMamba expects "
+                            + expected
+                            + " but the input has "
+                            + s.get(1)
+                            + " channels: "
+                            + s);
         }
         if (images.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException(
@@ -277,8 +293,17 @@ public final class VMamba extends StateDictBlock {
         int min = config.minimumInputSide();
         if (s.get(2) < min || s.get(3) < min) {
             throw new IllegalArgumentException(
-                    "image " + s.get(2) + "x" + s.get(3) + " is smaller than this model's minimum "
-                            + min + "x" + min + " (patch size " + config.patchSize() + ")");
+                    "image "
+                            + s.get(2)
+                            + "x"
+                            + s.get(3)
+                            + " is smaller than this model's minimum "
+                            + min
+                            + "x"
+                            + min
+                            + " (patch size "
+                            + config.patchSize()
+                            + ")");
         }
     }
 
@@ -296,7 +321,10 @@ public final class VMamba extends StateDictBlock {
      */
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         NDArray images = single(inputs, "VMamba");
         if (classifier != null) {
             return new NDList(forward(store, images, training));
@@ -377,7 +405,9 @@ public final class VMamba extends StateDictBlock {
             return this;
         }
 
-        /** @return the model (parameters declared, no arrays yet) */
+        /**
+         * @return the model (parameters declared, no arrays yet)
+         */
         public VMamba build() {
             return new VMamba(this);
         }

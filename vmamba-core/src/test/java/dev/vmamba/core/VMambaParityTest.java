@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The micro model of each family (official init, perturbed) built from its official YAML and
- * loaded from its official safetensors, against the official float32 logits and Backbone features
- * on square and non-square inputs, with every CPU scan backend.
+ * The micro model of each family (official init, perturbed) built from its official YAML and loaded
+ * from its official safetensors, against the official float32 logits and Backbone features on
+ * square and non-square inputs, with every CPU scan backend.
  */
 class VMambaParityTest {
 
@@ -59,7 +59,8 @@ class VMambaParityTest {
      * @return the loaded model
      */
     static VMamba loadMicro(String id, NDManager m) throws Exception {
-        VMambaConfig config = OfficialConfigReader.read(Fixtures.file("micro-configs/" + id + ".yaml"));
+        VMambaConfig config =
+                OfficialConfigReader.read(Fixtures.file("micro-configs/" + id + ".yaml"));
         VMamba model = VMamba.builder(config).outNorms(0, 1, 2, 3).build();
         Map<String, NDArray> sd = new LinkedHashMap<>();
         sd.putAll(Fixtures.load("models/" + id + ".safetensors", m));
@@ -67,8 +68,10 @@ class VMambaParityTest {
         StateDictLoader.load(model, sd, m, true);
         JsonObject c = Fixtures.caseById(id);
         assertEquals(
-                c.get("param_count_backbone").getAsLong() + 2L * config.numFeatures()
-                        + (long) config.numFeatures() * config.numClasses() + config.numClasses(),
+                c.get("param_count_backbone").getAsLong()
+                        + 2L * config.numFeatures()
+                        + (long) config.numFeatures() * config.numClasses()
+                        + config.numClasses(),
                 model.parameterCount(),
                 "parameters of classifier + output norms");
         return model;

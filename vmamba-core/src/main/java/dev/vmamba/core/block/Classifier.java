@@ -49,7 +49,10 @@ public final class Classifier extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         NDArray x = single(inputs, "Classifier");
         prefetch(store, x.getDevice(), training);
         return new NDList(apply(store, x, training));

@@ -53,7 +53,10 @@ public final class ConvDownsample extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         return new NDList(apply(store, single(inputs, "ConvDownsample"), training));
     }
 

@@ -68,7 +68,10 @@ public final class PatchMerging2D extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         return new NDList(apply(store, single(inputs, "PatchMerging2D"), training));
     }
 

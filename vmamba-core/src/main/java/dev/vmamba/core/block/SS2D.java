@@ -20,8 +20,8 @@ import dev.vmamba.core.nn.Linear;
 import dev.vmamba.core.nn.StateDictBlock;
 import dev.vmamba.core.scan.CrossScanInputs;
 import dev.vmamba.core.scan.ScanMode;
-import dev.vmamba.core.scan.SelectiveScan;
 import dev.vmamba.core.scan.ScanSelector;
+import dev.vmamba.core.scan.SelectiveScan;
 
 /**
  * The 2-D selective-scan module (SS2D, spec §3.4–§3.5), VMamba's token mixer: project, depthwise
@@ -126,8 +126,7 @@ public final class SS2D extends StateDictBlock {
                             : null;
             inProj =
                     registerModule(
-                            "in_proj",
-                            new Linear(dModel, forwardType.gated() ? 2L * d : d, false));
+                            "in_proj", new Linear(dModel, forwardType.gated() ? 2L * d : d, false));
             conv2d =
                     kernel > 1
                             ? registerModule(
@@ -151,7 +150,9 @@ public final class SS2D extends StateDictBlock {
                 : (m, shape, type) -> m.randomUniform(0f, 1f, shape, type).mul(0.1f);
     }
 
-    /** @return d_inner of this module */
+    /**
+     * @return d_inner of this module
+     */
     public int dInner() {
         return dInner;
     }
@@ -271,7 +272,10 @@ public final class SS2D extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         return new NDList(apply(store, single(inputs, "SS2D"), training));
     }
 

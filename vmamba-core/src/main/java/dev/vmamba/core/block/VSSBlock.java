@@ -8,7 +8,6 @@ import ai.djl.util.PairList;
 import dev.vmamba.core.config.VMambaConfig;
 import dev.vmamba.core.nn.LayerNorm;
 import dev.vmamba.core.nn.StateDictBlock;
-import dev.vmamba.core.scan.SelectiveScan;
 import dev.vmamba.core.scan.ScanSelector;
 
 /**
@@ -35,11 +34,7 @@ public final class VSSBlock extends StateDictBlock {
      * @param dropPath this block's stochastic-depth rate
      * @param scanFor picks the selective scan per call
      */
-    public VSSBlock(
-            VMambaConfig config,
-            int stage,
-            double dropPath,
-            ScanSelector scanFor) {
+    public VSSBlock(VMambaConfig config, int stage, double dropPath, ScanSelector scanFor) {
         int c = config.stageDim(stage);
         this.dropPath = dropPath;
         if (config.hasSsm()) {
@@ -54,14 +49,20 @@ public final class VSSBlock extends StateDictBlock {
             mlp =
                     registerModule(
                             "mlp",
-                            new Mlp(c, config.mlpHidden(stage), config.mlpAct(), config.mlpDropRate()));
+                            new Mlp(
+                                    c,
+                                    config.mlpHidden(stage),
+                                    config.mlpAct(),
+                                    config.mlpDropRate()));
         } else {
             norm2 = null;
             mlp = null;
         }
     }
 
-    /** @return the SS2D module, or null when the block has none */
+    /**
+     * @return the SS2D module, or null when the block has none
+     */
     public SS2D ss2d() {
         return op;
     }
@@ -81,7 +82,8 @@ public final class VSSBlock extends StateDictBlock {
                         y = y.add(DropPath.apply(branch, dropPath, training));
                     }
                     if (mlp != null) {
-                        NDArray branch = mlp.apply(store, norm2.apply(store, y, training), training);
+                        NDArray branch =
+                                mlp.apply(store, norm2.apply(store, y, training), training);
                         y = y.add(DropPath.apply(branch, dropPath, training));
                     }
                     return y;
@@ -90,7 +92,10 @@ public final class VSSBlock extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         NDArray x = single(inputs, "VSSBlock");
         prefetch(store, x.getDevice(), training);
         return new NDList(apply(store, x, training));

@@ -8,11 +8,10 @@ import ai.djl.util.PairList;
 import dev.vmamba.core.config.DownsampleVersion;
 import dev.vmamba.core.config.VMambaConfig;
 import dev.vmamba.core.nn.StateDictBlock;
-import dev.vmamba.core.scan.SelectiveScan;
+import dev.vmamba.core.scan.ScanSelector;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import dev.vmamba.core.scan.ScanSelector;
 
 /**
  * One stage of the hierarchy ({@code layers.i}): its VSS blocks ({@code blocks.j}) and the
@@ -30,11 +29,7 @@ public final class VSSLayer extends StateDictBlock {
      * @param firstBlock index of this stage's first block over the whole model (for drop path)
      * @param scanFor picks the selective scan per call
      */
-    public VSSLayer(
-            VMambaConfig config,
-            int stage,
-            int firstBlock,
-            ScanSelector scanFor) {
+    public VSSLayer(VMambaConfig config, int stage, int firstBlock, ScanSelector scanFor) {
         List<VSSBlock> list = new ArrayList<>();
         for (int j = 0; j < config.depths().get(stage); j++) {
             list.add(
@@ -58,7 +53,9 @@ public final class VSSLayer extends StateDictBlock {
         }
     }
 
-    /** @return the stage's blocks */
+    /**
+     * @return the stage's blocks
+     */
     public List<VSSBlock> blocks() {
         return blocks;
     }
@@ -99,7 +96,10 @@ public final class VSSLayer extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         NDArray x = single(inputs, "VSSLayer");
         prefetch(store, x.getDevice(), training);
         return new NDList(applyDownsample(store, applyBlocks(store, x, training), training));

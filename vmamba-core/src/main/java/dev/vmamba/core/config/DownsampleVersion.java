@@ -19,7 +19,9 @@ public enum DownsampleVersion {
         this.officialName = officialName;
     }
 
-    /** @return the official spelling */
+    /**
+     * @return the official spelling
+     */
     public String officialName() {
         return officialName;
     }

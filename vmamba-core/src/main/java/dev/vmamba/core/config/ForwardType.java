@@ -78,11 +78,20 @@ public record ForwardType(
         Objects.requireNonNull(spelling, "forward_type");
         if (spelling.equals("v0") || spelling.equals("v0seq")) {
             return new ForwardType(
-                    spelling, Kind.V0, ScanMode.CROSS2D, true, true, false, OutNorm.LAYER_NORM, true);
+                    spelling,
+                    Kind.V0,
+                    ScanMode.CROSS2D,
+                    true,
+                    true,
+                    false,
+                    OutNorm.LAYER_NORM,
+                    true);
         }
         if (spelling.startsWith("xv") || spelling.startsWith("m0")) {
             throw new UnsupportedOperationException(
-                    "forward_type '" + spelling + "' (SS2Dv3 / Mamba2 experiments) is not supported:"
+                    "forward_type '"
+                            + spelling
+                            + "' (SS2Dv3 / Mamba2 experiments) is not supported:"
                             + " no released model uses it");
         }
         String s = spelling;
@@ -95,7 +104,8 @@ public record ForwardType(
         boolean nozact = s.endsWith("_nozact");
         s = strip(s, "_nozact");
         String outNormTag = null;
-        for (String tag : List.of("_onnone", "_ondwconv3", "_oncnorm", "_onsoftmax", "_onsigmoid")) {
+        for (String tag :
+                List.of("_onnone", "_ondwconv3", "_oncnorm", "_onsoftmax", "_onsigmoid")) {
             if (s.endsWith(tag)) {
                 s = strip(s, tag);
                 outNormTag = tag;
@@ -104,7 +114,9 @@ public record ForwardType(
         }
         if (s.equals("v2")) {
             throw new UnsupportedOperationException(
-                    "forward_type '" + spelling + "' is broken in the official code (it requests the"
+                    "forward_type '"
+                            + spelling
+                            + "' is broken in the official code (it requests the"
                             + " removed 'core' kernel and fails an assertion); the released v2/v2v"
                             + " models use 'v05_noz' (trained as 'v3_noz')");
         }
@@ -114,8 +126,11 @@ public record ForwardType(
         }
         if (!V2_CORES.contains(s)) {
             throw new IllegalArgumentException(
-                    "unknown forward_type '" + spelling + "' (known: v0, v0seq, "
-                            + String.join(", ", V2_CORES) + ", with suffixes _noz, _nozact,"
+                    "unknown forward_type '"
+                            + spelling
+                            + "' (known: v0, v0seq, "
+                            + String.join(", ", V2_CORES)
+                            + ", with suffixes _noz, _nozact,"
                             + " _oact, _no32, _onnone, _onsigmoid)");
         }
         OutNorm outNorm = decodeOutNorm(spelling, outNormTag);
@@ -138,7 +153,10 @@ public record ForwardType(
                 return OutNorm.SIGMOID;
             default:
                 throw new UnsupportedOperationException(
-                        "forward_type '" + spelling + "': out-norm '" + tag.substring(3)
+                        "forward_type '"
+                                + spelling
+                                + "': out-norm '"
+                                + tag.substring(3)
                                 + "' is not supported (supported: LayerNorm, _onnone, _onsigmoid)");
         }
     }

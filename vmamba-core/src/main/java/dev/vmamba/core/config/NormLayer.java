@@ -21,12 +21,16 @@ public enum NormLayer {
         this.officialName = officialName;
     }
 
-    /** @return the official spelling */
+    /**
+     * @return the official spelling
+     */
     public String officialName() {
         return officialName;
     }
 
-    /** @return whether the official model runs channel-first with this norm */
+    /**
+     * @return whether the official model runs channel-first with this norm
+     */
     public boolean channelFirst() {
         return this != LN;
     }

@@ -20,33 +20,75 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * Reads the official classification config files ({@code classification/configs/vssm/*.yaml}) into
  * a {@link VMambaConfig}.
  *
- * <p>The official files list only what differs from the defaults of the official {@code
- * config.py}; this reader starts from those defaults (spec Appendix A), merges {@code BASE} files
- * first like yacs does, and then applies the file. Like yacs, it rejects keys the official schema
- * does not have, naming the key and the closest known spelling; values of the wrong type or
- * outside the supported range are rejected naming the key. Sections other than {@code MODEL}
- * (data, training, augmentation) are accepted and ignored here.
+ * <p>The official files list only what differs from the defaults of the official {@code config.py};
+ * this reader starts from those defaults (spec Appendix A), merges {@code BASE} files first like
+ * yacs does, and then applies the file. Like yacs, it rejects keys the official schema does not
+ * have, naming the key and the closest known spelling; values of the wrong type or outside the
+ * supported range are rejected naming the key. Sections other than {@code MODEL} (data, training,
+ * augmentation) are accepted and ignored here.
  */
 public final class OfficialConfigReader {
 
     private static final Set<String> TOP_LEVEL =
             Set.of(
-                    "BASE", "DATA", "MODEL", "TRAIN", "AUG", "TEST", "ENABLE_AMP", "AMP_ENABLE",
-                    "AMP_OPT_LEVEL", "OUTPUT", "TAG", "SAVE_FREQ", "PRINT_FREQ", "SEED", "EVAL_MODE",
-                    "THROUGHPUT_MODE", "TRAINCOST_MODE", "FUSED_LAYERNORM", "LOCAL_RANK");
+                    "BASE",
+                    "DATA",
+                    "MODEL",
+                    "TRAIN",
+                    "AUG",
+                    "TEST",
+                    "ENABLE_AMP",
+                    "AMP_ENABLE",
+                    "AMP_OPT_LEVEL",
+                    "OUTPUT",
+                    "TAG",
+                    "SAVE_FREQ",
+                    "PRINT_FREQ",
+                    "SEED",
+                    "EVAL_MODE",
+                    "THROUGHPUT_MODE",
+                    "TRAINCOST_MODE",
+                    "FUSED_LAYERNORM",
+                    "LOCAL_RANK");
 
     private static final Set<String> MODEL_KEYS =
             Set.of(
-                    "TYPE", "NAME", "PRETRAINED", "RESUME", "NUM_CLASSES", "DROP_RATE",
-                    "DROP_PATH_RATE", "LABEL_SMOOTHING", "MMCKPT", "VSSM");
+                    "TYPE",
+                    "NAME",
+                    "PRETRAINED",
+                    "RESUME",
+                    "NUM_CLASSES",
+                    "DROP_RATE",
+                    "DROP_PATH_RATE",
+                    "LABEL_SMOOTHING",
+                    "MMCKPT",
+                    "VSSM");
 
     private static final Set<String> VSSM_KEYS =
             Set.of(
-                    "PATCH_SIZE", "IN_CHANS", "DEPTHS", "EMBED_DIM", "SSM_D_STATE", "SSM_RATIO",
-                    "SSM_RANK_RATIO", "SSM_DT_RANK", "SSM_ACT_LAYER", "SSM_CONV", "SSM_CONV_BIAS",
-                    "SSM_DROP_RATE", "SSM_INIT", "SSM_FORWARDTYPE", "MLP_RATIO", "MLP_ACT_LAYER",
-                    "MLP_DROP_RATE", "PATCH_NORM", "NORM_LAYER", "DOWNSAMPLE", "PATCHEMBED",
-                    "POSEMBED", "GMLP");
+                    "PATCH_SIZE",
+                    "IN_CHANS",
+                    "DEPTHS",
+                    "EMBED_DIM",
+                    "SSM_D_STATE",
+                    "SSM_RATIO",
+                    "SSM_RANK_RATIO",
+                    "SSM_DT_RANK",
+                    "SSM_ACT_LAYER",
+                    "SSM_CONV",
+                    "SSM_CONV_BIAS",
+                    "SSM_DROP_RATE",
+                    "SSM_INIT",
+                    "SSM_FORWARDTYPE",
+                    "MLP_RATIO",
+                    "MLP_ACT_LAYER",
+                    "MLP_DROP_RATE",
+                    "PATCH_NORM",
+                    "NORM_LAYER",
+                    "DOWNSAMPLE",
+                    "PATCHEMBED",
+                    "POSEMBED",
+                    "GMLP");
 
     private static final int MAX_BASE_DEPTH = 8;
 
@@ -89,7 +131,10 @@ public final class OfficialConfigReader {
             throws IOException {
         if (depth > MAX_BASE_DEPTH) {
             throw new IllegalArgumentException(
-                    "BASE chain deeper than " + MAX_BASE_DEPTH + " files at " + file
+                    "BASE chain deeper than "
+                            + MAX_BASE_DEPTH
+                            + " files at "
+                            + file
                             + " (a cycle?)");
         }
         String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -121,8 +166,7 @@ public final class OfficialConfigReader {
         }
         if (!(root instanceof Map)) {
             throw new IllegalArgumentException(
-                    where + ": the top level of a config must be a mapping, got "
-                            + typeName(root));
+                    where + ": the top level of a config must be a mapping, got " + typeName(root));
         }
         Map<String, Object> doc = stringKeys(root, "");
         for (String key : doc.keySet()) {
@@ -203,30 +247,91 @@ public final class OfficialConfigReader {
         String v = "MODEL.VSSM.";
         try {
             return VMambaConfig.builder()
-                    .name(get(model, "MODEL.", "NAME", "vssm_tiny_224", OfficialConfigReader::asString))
-                    .numClasses(get(model, "MODEL.", "NUM_CLASSES", 1000, OfficialConfigReader::asInt))
+                    .name(
+                            get(
+                                    model,
+                                    "MODEL.",
+                                    "NAME",
+                                    "vssm_tiny_224",
+                                    OfficialConfigReader::asString))
+                    .numClasses(
+                            get(model, "MODEL.", "NUM_CLASSES", 1000, OfficialConfigReader::asInt))
                     .dropPathRate(
-                            get(model, "MODEL.", "DROP_PATH_RATE", 0.1, OfficialConfigReader::asDouble))
+                            get(
+                                    model,
+                                    "MODEL.",
+                                    "DROP_PATH_RATE",
+                                    0.1,
+                                    OfficialConfigReader::asDouble))
                     .patchSize(get(vssm, v, "PATCH_SIZE", 4, OfficialConfigReader::asInt))
                     .inChans(get(vssm, v, "IN_CHANS", 3, OfficialConfigReader::asInt))
-                    .depths(get(vssm, v, "DEPTHS", List.of(2, 2, 9, 2), OfficialConfigReader::asIntList))
+                    .depths(
+                            get(
+                                    vssm,
+                                    v,
+                                    "DEPTHS",
+                                    List.of(2, 2, 9, 2),
+                                    OfficialConfigReader::asIntList))
                     .embedDim(get(vssm, v, "EMBED_DIM", 96, OfficialConfigReader::asInt))
                     .dState(get(vssm, v, "SSM_D_STATE", 16, OfficialConfigReader::asInt))
                     .ssmRatio(get(vssm, v, "SSM_RATIO", 2.0, OfficialConfigReader::asDouble))
-                    .dtRank(get(vssm, v, "SSM_DT_RANK", VMambaConfig.DT_RANK_AUTO, OfficialConfigReader::asDtRank))
-                    .ssmAct(get(vssm, v, "SSM_ACT_LAYER", Activation.SILU, o -> Activation.fromOfficialName(asString(o))))
+                    .dtRank(
+                            get(
+                                    vssm,
+                                    v,
+                                    "SSM_DT_RANK",
+                                    VMambaConfig.DT_RANK_AUTO,
+                                    OfficialConfigReader::asDtRank))
+                    .ssmAct(
+                            get(
+                                    vssm,
+                                    v,
+                                    "SSM_ACT_LAYER",
+                                    Activation.SILU,
+                                    o -> Activation.fromOfficialName(asString(o))))
                     .dConv(get(vssm, v, "SSM_CONV", 3, OfficialConfigReader::asInt))
                     .convBias(get(vssm, v, "SSM_CONV_BIAS", true, OfficialConfigReader::asBoolean))
                     .ssmDropRate(get(vssm, v, "SSM_DROP_RATE", 0.0, OfficialConfigReader::asDouble))
-                    .ssmInit(get(vssm, v, "SSM_INIT", SsmInit.V0, o -> SsmInit.fromOfficialName(asString(o))))
-                    .forwardType(get(vssm, v, "SSM_FORWARDTYPE", "v2", OfficialConfigReader::asString))
+                    .ssmInit(
+                            get(
+                                    vssm,
+                                    v,
+                                    "SSM_INIT",
+                                    SsmInit.V0,
+                                    o -> SsmInit.fromOfficialName(asString(o))))
+                    .forwardType(
+                            get(vssm, v, "SSM_FORWARDTYPE", "v2", OfficialConfigReader::asString))
                     .mlpRatio(get(vssm, v, "MLP_RATIO", 4.0, OfficialConfigReader::asDouble))
-                    .mlpAct(get(vssm, v, "MLP_ACT_LAYER", Activation.GELU, o -> Activation.fromOfficialName(asString(o))))
+                    .mlpAct(
+                            get(
+                                    vssm,
+                                    v,
+                                    "MLP_ACT_LAYER",
+                                    Activation.GELU,
+                                    o -> Activation.fromOfficialName(asString(o))))
                     .mlpDropRate(get(vssm, v, "MLP_DROP_RATE", 0.0, OfficialConfigReader::asDouble))
                     .patchNorm(get(vssm, v, "PATCH_NORM", true, OfficialConfigReader::asBoolean))
-                    .normLayer(get(vssm, v, "NORM_LAYER", NormLayer.LN, o -> NormLayer.fromOfficialName(asString(o))))
-                    .downsample(get(vssm, v, "DOWNSAMPLE", DownsampleVersion.V2, o -> DownsampleVersion.fromOfficialName(asString(o))))
-                    .patchEmbed(get(vssm, v, "PATCHEMBED", PatchEmbedVersion.V2, o -> PatchEmbedVersion.fromOfficialName(asString(o))))
+                    .normLayer(
+                            get(
+                                    vssm,
+                                    v,
+                                    "NORM_LAYER",
+                                    NormLayer.LN,
+                                    o -> NormLayer.fromOfficialName(asString(o))))
+                    .downsample(
+                            get(
+                                    vssm,
+                                    v,
+                                    "DOWNSAMPLE",
+                                    DownsampleVersion.V2,
+                                    o -> DownsampleVersion.fromOfficialName(asString(o))))
+                    .patchEmbed(
+                            get(
+                                    vssm,
+                                    v,
+                                    "PATCHEMBED",
+                                    PatchEmbedVersion.V2,
+                                    o -> PatchEmbedVersion.fromOfficialName(asString(o))))
                     .build();
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             String msg = where + ": " + e.getMessage();
@@ -238,7 +343,8 @@ public final class OfficialConfigReader {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> section(Map<String, Object> parent, String key, String path) {
+    private static Map<String, Object> section(
+            Map<String, Object> parent, String key, String path) {
         Object o = parent.get(key);
         if (o == null) {
             return new LinkedHashMap<>();
@@ -251,7 +357,11 @@ public final class OfficialConfigReader {
     }
 
     private static <T> T get(
-            Map<String, Object> map, String path, String key, T fallback, Function<Object, T> conv) {
+            Map<String, Object> map,
+            String path,
+            String key,
+            T fallback,
+            Function<Object, T> conv) {
         if (!map.containsKey(key)) {
             return fallback;
         }
@@ -279,7 +389,11 @@ public final class OfficialConfigReader {
         }
         String hint = bestDistance <= 3 ? "; did you mean " + path + best + "?" : "";
         throw new IllegalArgumentException(
-                "unknown config key " + path + key + hint + " (the official schema has no such key)");
+                "unknown config key "
+                        + path
+                        + key
+                        + hint
+                        + " (the official schema has no such key)");
     }
 
     private static int editDistance(String a, String b) {

@@ -15,7 +15,9 @@ public enum PatchEmbedVersion {
         this.officialName = officialName;
     }
 
-    /** @return the official spelling */
+    /**
+     * @return the official spelling
+     */
     public String officialName() {
         return officialName;
     }

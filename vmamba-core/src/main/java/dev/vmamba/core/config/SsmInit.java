@@ -17,7 +17,9 @@ public enum SsmInit {
         this.officialName = officialName;
     }
 
-    /** @return the official spelling */
+    /**
+     * @return the official spelling
+     */
     public String officialName() {
         return officialName;
     }

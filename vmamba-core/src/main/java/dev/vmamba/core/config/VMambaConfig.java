@@ -9,8 +9,8 @@ import java.util.Objects;
  * The architecture of a VMamba model: every knob of the official {@code VSSM} constructor that
  * changes the function or the state dict (spec §1.2, Appendix A). Immutable and validated on
  * construction; derived quantities ({@link #stageDim}, {@link #dInner}, {@link #dtRank}) are
- * methods. Start from {@link #builder()} (the official {@code config.py} defaults) or from a
- * {@link ModelFamily}.
+ * methods. Start from {@link #builder()} (the official {@code config.py} defaults) or from a {@link
+ * ModelFamily}.
  *
  * @param name a free-form run name ({@code MODEL.NAME})
  * @param patchSize the stem's total stride
@@ -94,7 +94,10 @@ public record VMambaConfig(
         }
         if ((long) embedDim << (depths.size() - 1) > Integer.MAX_VALUE / 8) {
             throw new IllegalArgumentException(
-                    "MODEL.VSSM.EMBED_DIM " + embedDim + " is too large for " + depths.size()
+                    "MODEL.VSSM.EMBED_DIM "
+                            + embedDim
+                            + " is too large for "
+                            + depths.size()
                             + " stages");
         }
         if (dState < 1 || dState > 256) {
@@ -154,12 +157,16 @@ public record VMambaConfig(
         }
     }
 
-    /** @return the number of stages */
+    /**
+     * @return the number of stages
+     */
     public int numStages() {
         return depths.size();
     }
 
-    /** @return the total number of VSS blocks */
+    /**
+     * @return the total number of VSS blocks
+     */
     public int totalBlocks() {
         int n = 0;
         for (int d : depths) {
@@ -177,7 +184,9 @@ public record VMambaConfig(
         return embedDim << stage;
     }
 
-    /** @return the channels of the last stage (the classifier's input) */
+    /**
+     * @return the channels of the last stage (the classifier's input)
+     */
     public int numFeatures() {
         return stageDim(numStages() - 1);
     }
@@ -195,9 +204,7 @@ public record VMambaConfig(
      * @return the Δ projection rank R of that stage
      */
     public int dtRank(int stage) {
-        return dtRankOverride == DT_RANK_AUTO
-                ? (stageDim(stage) + 15) / 16
-                : dtRankOverride;
+        return dtRankOverride == DT_RANK_AUTO ? (stageDim(stage) + 15) / 16 : dtRankOverride;
     }
 
     /**
@@ -208,12 +215,16 @@ public record VMambaConfig(
         return (int) (stageDim(stage) * mlpRatio);
     }
 
-    /** @return whether blocks have the SS2D branch */
+    /**
+     * @return whether blocks have the SS2D branch
+     */
     public boolean hasSsm() {
         return ssmRatio > 0;
     }
 
-    /** @return whether blocks have the MLP branch */
+    /**
+     * @return whether blocks have the MLP branch
+     */
     public boolean hasMlp() {
         return mlpRatio > 0;
     }
@@ -227,12 +238,16 @@ public record VMambaConfig(
         return forwardType.kind() == ForwardType.Kind.V0 ? 3 : dConv;
     }
 
-    /** @return whether SS2D's conv has a bias (hard-wired on for v0) */
+    /**
+     * @return whether SS2D's conv has a bias (hard-wired on for v0)
+     */
     public boolean effectiveConvBias() {
         return forwardType.kind() == ForwardType.Kind.V0 || convBias;
     }
 
-    /** @return the SS2D activation (hard-wired SiLU for v0) */
+    /**
+     * @return the SS2D activation (hard-wired SiLU for v0)
+     */
     public Activation effectiveSsmAct() {
         return forwardType.kind() == ForwardType.Kind.V0 ? Activation.SILU : ssmAct;
     }
@@ -288,7 +303,9 @@ public record VMambaConfig(
         }
     }
 
-    /** @return a builder holding this config's values */
+    /**
+     * @return a builder holding this config's values
+     */
     public Builder toBuilder() {
         return new Builder(this);
     }
@@ -359,43 +376,57 @@ public record VMambaConfig(
             dropPathRate = c.dropPathRate;
         }
 
-        /** @param v {@code MODEL.NAME} @return this */
+        /**
+         * @param v {@code MODEL.NAME} @return this
+         */
         public Builder name(String v) {
             name = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.PATCH_SIZE} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.PATCH_SIZE} @return this
+         */
         public Builder patchSize(int v) {
             patchSize = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.IN_CHANS} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.IN_CHANS} @return this
+         */
         public Builder inChans(int v) {
             inChans = v;
             return this;
         }
 
-        /** @param v {@code MODEL.NUM_CLASSES} @return this */
+        /**
+         * @param v {@code MODEL.NUM_CLASSES} @return this
+         */
         public Builder numClasses(int v) {
             numClasses = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.EMBED_DIM} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.EMBED_DIM} @return this
+         */
         public Builder embedDim(int v) {
             embedDim = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.DEPTHS} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.DEPTHS} @return this
+         */
         public Builder depths(List<Integer> v) {
             depths = new ArrayList<>(v);
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.DEPTHS} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.DEPTHS} @return this
+         */
         public Builder depths(int... v) {
             List<Integer> l = new ArrayList<>();
             for (int d : v) {
@@ -405,103 +436,137 @@ public record VMambaConfig(
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_D_STATE} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_D_STATE} @return this
+         */
         public Builder dState(int v) {
             dState = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_RATIO} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_RATIO} @return this
+         */
         public Builder ssmRatio(double v) {
             ssmRatio = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_DT_RANK}, or {@link #DT_RANK_AUTO} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_DT_RANK}, or {@link #DT_RANK_AUTO} @return this
+         */
         public Builder dtRank(int v) {
             dtRank = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_ACT_LAYER} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_ACT_LAYER} @return this
+         */
         public Builder ssmAct(Activation v) {
             ssmAct = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_CONV} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_CONV} @return this
+         */
         public Builder dConv(int v) {
             dConv = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_CONV_BIAS} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_CONV_BIAS} @return this
+         */
         public Builder convBias(boolean v) {
             convBias = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_DROP_RATE} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_DROP_RATE} @return this
+         */
         public Builder ssmDropRate(double v) {
             ssmDropRate = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_INIT} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_INIT} @return this
+         */
         public Builder ssmInit(SsmInit v) {
             ssmInit = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.SSM_FORWARDTYPE}, decoded on build @return this */
+        /**
+         * @param v {@code MODEL.VSSM.SSM_FORWARDTYPE}, decoded on build @return this
+         */
         public Builder forwardType(String v) {
             forwardType = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.MLP_RATIO} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.MLP_RATIO} @return this
+         */
         public Builder mlpRatio(double v) {
             mlpRatio = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.MLP_ACT_LAYER} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.MLP_ACT_LAYER} @return this
+         */
         public Builder mlpAct(Activation v) {
             mlpAct = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.MLP_DROP_RATE} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.MLP_DROP_RATE} @return this
+         */
         public Builder mlpDropRate(double v) {
             mlpDropRate = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.PATCH_NORM} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.PATCH_NORM} @return this
+         */
         public Builder patchNorm(boolean v) {
             patchNorm = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.NORM_LAYER} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.NORM_LAYER} @return this
+         */
         public Builder normLayer(NormLayer v) {
             normLayer = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.DOWNSAMPLE} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.DOWNSAMPLE} @return this
+         */
         public Builder downsample(DownsampleVersion v) {
             downsample = v;
             return this;
         }
 
-        /** @param v {@code MODEL.VSSM.PATCHEMBED} @return this */
+        /**
+         * @param v {@code MODEL.VSSM.PATCHEMBED} @return this
+         */
         public Builder patchEmbed(PatchEmbedVersion v) {
             patchEmbed = v;
             return this;
         }
 
-        /** @param v {@code MODEL.DROP_PATH_RATE} @return this */
+        /**
+         * @param v {@code MODEL.DROP_PATH_RATE} @return this
+         */
         public Builder dropPathRate(double v) {
             dropPathRate = v;
             return this;

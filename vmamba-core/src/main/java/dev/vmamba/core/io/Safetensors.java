@@ -95,7 +95,11 @@ public final class Safetensors {
         long size = t.byteSize();
         if (size > Integer.MAX_VALUE - 8) {
             throw new MalformedModelException(
-                    where + ": tensor '" + t.name() + "' has " + size
+                    where
+                            + ": tensor '"
+                            + t.name()
+                            + "' has "
+                            + size
                             + " bytes; tensors over 2 GiB are not supported");
         }
         ByteBuffer buf = ByteBuffer.allocateDirect((int) size).order(ByteOrder.LITTLE_ENDIAN);
@@ -123,8 +127,11 @@ public final class Safetensors {
         long headerLen = lenBuf.getLong(0);
         if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > fileSize - 8) {
             throw new MalformedModelException(
-                    where + ": header length " + Long.toUnsignedString(headerLen)
-                            + " is impossible for a file of " + fileSize
+                    where
+                            + ": header length "
+                            + Long.toUnsignedString(headerLen)
+                            + " is impossible for a file of "
+                            + fileSize
                             + " bytes (truncated or not a safetensors file)");
         }
         ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
@@ -138,7 +145,8 @@ public final class Safetensors {
             }
             root = e.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new MalformedModelException(where + ": header is not valid JSON: " + e.getMessage(), e);
+            throw new MalformedModelException(
+                    where + ": header is not valid JSON: " + e.getMessage(), e);
         }
         long dataStart = 8 + headerLen;
         long dataLen = fileSize - dataStart;
@@ -150,15 +158,20 @@ public final class Safetensors {
                     throw new MalformedModelException(where + ": __metadata__ is not an object");
                 }
                 for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
-                    metadata.put(m.getKey(), m.getValue().isJsonPrimitive()
-                            ? m.getValue().getAsString() : m.getValue().toString());
+                    metadata.put(
+                            m.getKey(),
+                            m.getValue().isJsonPrimitive()
+                                    ? m.getValue().getAsString()
+                                    : m.getValue().toString());
                 }
                 continue;
             }
             tensors.add(parseEntry(e.getKey(), e.getValue(), dataLen, where));
         }
         tensors.sort((a, b) -> Long.compare(a.begin(), b.begin()));
-        return new Header(Collections.unmodifiableList(tensors), Collections.unmodifiableMap(metadata),
+        return new Header(
+                Collections.unmodifiableList(tensors),
+                Collections.unmodifiableMap(metadata),
                 dataStart);
     }
 
@@ -178,8 +191,12 @@ public final class Safetensors {
         DataType type = DTYPES.get(dt.getAsString());
         if (type == null) {
             throw new MalformedModelException(
-                    ctx + " has unsupported dtype '" + dt.getAsString() + "' (supported: "
-                            + DTYPES.keySet() + ")");
+                    ctx
+                            + " has unsupported dtype '"
+                            + dt.getAsString()
+                            + "' (supported: "
+                            + DTYPES.keySet()
+                            + ")");
         }
         JsonArray dims = sh.getAsJsonArray();
         long[] shape = new long[dims.size()];
@@ -203,18 +220,30 @@ public final class Safetensors {
         long begin = asLong(offs.get(0), ctx + " data_offsets");
         long end = asLong(offs.get(1), ctx + " data_offsets");
         if (begin < 0 || end < begin) {
-            throw new MalformedModelException(ctx + " has invalid data_offsets [" + begin + ", " + end + "]");
+            throw new MalformedModelException(
+                    ctx + " has invalid data_offsets [" + begin + ", " + end + "]");
         }
         if (end > dataLen) {
             throw new MalformedModelException(
-                    ctx + " ends at byte " + end + " but the data section has only " + dataLen
+                    ctx
+                            + " ends at byte "
+                            + end
+                            + " but the data section has only "
+                            + dataLen
                             + " bytes (file truncated?)");
         }
         long expected = numel * type.getNumOfBytes();
         if (end - begin != expected) {
             throw new MalformedModelException(
-                    ctx + " has " + (end - begin) + " bytes but shape " + new Shape(shape) + " of "
-                            + dt.getAsString() + " needs " + expected);
+                    ctx
+                            + " has "
+                            + (end - begin)
+                            + " bytes but shape "
+                            + new Shape(shape)
+                            + " of "
+                            + dt.getAsString()
+                            + " needs "
+                            + expected);
         }
         return new TensorInfo(name, type, new Shape(shape), begin, end);
     }

@@ -14,7 +14,9 @@ import ai.djl.ndarray.types.Shape;
  */
 public record TensorInfo(String name, DataType dataType, Shape shape, long begin, long end) {
 
-    /** @return the number of bytes */
+    /**
+     * @return the number of bytes
+     */
     public long byteSize() {
         return end - begin;
     }

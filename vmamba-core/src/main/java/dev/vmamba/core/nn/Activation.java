@@ -20,7 +20,9 @@ public enum Activation {
         this.officialName = officialName;
     }
 
-    /** @return the spelling used in the official configs */
+    /**
+     * @return the spelling used in the official configs
+     */
     public String officialName() {
         return officialName;
     }

@@ -112,8 +112,7 @@ public final class Conv2d extends StateDictBlock {
     public NDArray apply(ParameterStore store, NDArray x, boolean training) {
         Shape s = x.getShape();
         if (s.dimension() != 4 || s.get(1) != in) {
-            throw new IllegalArgumentException(
-                    "Conv2d expects (B, " + in + ", H, W), got " + s);
+            throw new IllegalArgumentException("Conv2d expects (B, " + in + ", H, W), got " + s);
         }
         return conv2d(
                 x,
@@ -126,7 +125,10 @@ public final class Conv2d extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         return new NDList(apply(store, single(inputs, "Conv2d"), training));
     }
 

@@ -25,8 +25,8 @@ public final class Initializers {
     }
 
     /**
-     * timm's {@code trunc_normal_(std)} with the absolute cut at ±2 used by VMamba (for std 0.02 the
-     * cut never binds): every {@code nn.Linear} / {@code Linear2d} weight.
+     * timm's {@code trunc_normal_(std)} with the absolute cut at ±2 used by VMamba (for std 0.02
+     * the cut never binds): every {@code nn.Linear} / {@code Linear2d} weight.
      *
      * @param std the standard deviation
      * @return the initializer
@@ -59,8 +59,8 @@ public final class Initializers {
     }
 
     /**
-     * S4D-real initialisation of {@code A_logs (K·D, N)}: every row is {@code ln(1..N)}, so {@code A
-     * = -exp(A_logs) = -(1..N)}.
+     * S4D-real initialisation of {@code A_logs (K·D, N)}: every row is {@code ln(1..N)}, so {@code
+     * A = -exp(A_logs) = -(1..N)}.
      *
      * @return the initializer
      */
@@ -92,10 +92,13 @@ public final class Initializers {
             try (NDManager tmp = manager.newSubManager()) {
                 NDArray u =
                         tmp.randomUniform(
-                                (float) Math.log(dtMin), (float) Math.log(dtMax), shape,
+                                (float) Math.log(dtMin),
+                                (float) Math.log(dtMax),
+                                shape,
                                 DataType.FLOAT64);
                 NDArray dt = u.exp().maximum(dtFloor);
-                // ln(-expm1(-dt)) = ln(1 - exp(-dt)); dt >= 1e-4 keeps 1 - exp(-dt) well away from 0
+                // ln(-expm1(-dt)) = ln(1 - exp(-dt)); dt >= 1e-4 keeps 1 - exp(-dt) well away from
+                // 0
                 NDArray inv = dt.add(dt.neg().exp().neg().add(1.0).log());
                 NDArray out = inv.toType(dataType, true);
                 out.attach(manager);

@@ -65,7 +65,9 @@ public final class LayerNorm extends StateDictBlock {
     public NDArray apply(ParameterStore store, NDArray x, boolean training) {
         if (x.getShape().get(x.getShape().dimension() - 1) != channels) {
             throw new IllegalArgumentException(
-                    "LayerNorm expects " + channels + " channels on the last axis, got "
+                    "LayerNorm expects "
+                            + channels
+                            + " channels on the last axis, got "
                             + x.getShape());
         }
         return layerNorm(x, value(store, weight, x, training), value(store, bias, x, training));
@@ -73,7 +75,10 @@ public final class LayerNorm extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         return new NDList(apply(store, single(inputs, "LayerNorm"), training));
     }
 

@@ -28,7 +28,8 @@ public final class Linear extends StateDictBlock {
      */
     public Linear(long in, long out, boolean withBias) {
         if (in <= 0 || out <= 0) {
-            throw new IllegalArgumentException("Linear needs positive sizes, got " + in + "→" + out);
+            throw new IllegalArgumentException(
+                    "Linear needs positive sizes, got " + in + "→" + out);
         }
         this.in = in;
         this.out = out;
@@ -57,12 +58,16 @@ public final class Linear extends StateDictBlock {
         return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
     }
 
-    /** @return the number of input features */
+    /**
+     * @return the number of input features
+     */
     public long inFeatures() {
         return in;
     }
 
-    /** @return the number of output features */
+    /**
+     * @return the number of output features
+     */
     public long outFeatures() {
         return out;
     }
@@ -78,7 +83,10 @@ public final class Linear extends StateDictBlock {
     public NDArray apply(ParameterStore store, NDArray x, boolean training) {
         if (x.getShape().get(x.getShape().dimension() - 1) != in) {
             throw new IllegalArgumentException(
-                    "Linear expects " + in + " input features on the last axis, got " + x.getShape());
+                    "Linear expects "
+                            + in
+                            + " input features on the last axis, got "
+                            + x.getShape());
         }
         return linear(
                 x,
@@ -88,7 +96,10 @@ public final class Linear extends StateDictBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+            ParameterStore store,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
         return new NDList(apply(store, single(inputs, "Linear"), training));
     }
 

@@ -24,10 +24,10 @@ import java.util.function.Supplier;
  * flattened parameter names.
  *
  * <p>Every parameter declares its shape when it is registered (the configuration fixes all of
- * them), which makes parameter counting, shape checks on loading and random initialisation
- * possible before any input has been seen. DJL's own {@code Parameter} refuses {@code setArray}
- * once a shape is set, so the declared shape is kept here and handed to DJL only when the block is
- * randomly initialised.
+ * them), which makes parameter counting, shape checks on loading and random initialisation possible
+ * before any input has been seen. DJL's own {@code Parameter} refuses {@code setArray} once a shape
+ * is set, so the declared shape is kept here and handed to DJL only when the block is randomly
+ * initialised.
  */
 public abstract class StateDictBlock extends AbstractBlock {
 
@@ -232,9 +232,9 @@ public abstract class StateDictBlock extends AbstractBlock {
 
     /**
      * Runs {@code body} in a fresh {@link NDScope}: every array it creates is closed on return
-     * except the result. This bounds memory per block, and also releases results that an
-     * operation attached to a parameter's manager (DJL attaches a result to its first operand's
-     * manager). Parameter values must be in the store already (see {@link #prefetch}).
+     * except the result. This bounds memory per block, and also releases results that an operation
+     * attached to a parameter's manager (DJL attaches a result to its first operand's manager).
+     * Parameter values must be in the store already (see {@link #prefetch}).
      *
      * @param body the computation
      * @return its result, owned by the manager the last operation attached it to

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Cross-merge (spec §4.2): folds the four directional output sequences back onto the pixel grid
- * and sums them, the exact adjoint of {@link CrossScan}. The float summation order is the official
+ * Cross-merge (spec §4.2): folds the four directional output sequences back onto the pixel grid and
+ * sums them, the exact adjoint of {@link CrossScan}. The float summation order is the official
  * PyTorch one, {@code (ys0 + flip(ys2)) + T(ys1 + flip(ys3))}.
  */
 public final class CrossMerge {

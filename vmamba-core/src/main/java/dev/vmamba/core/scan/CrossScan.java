@@ -30,8 +30,7 @@ public final class CrossScan {
         long c = s.get(1);
         long l = s.get(2) * s.get(3);
         NDArray row = x.reshape(b, c, l);
-        NDArray second =
-                mode == ScanMode.CROSS2D ? x.transpose(0, 1, 3, 2).reshape(b, c, l) : row;
+        NDArray second = mode == ScanMode.CROSS2D ? x.transpose(0, 1, 3, 2).reshape(b, c, l) : row;
         NDArray third = mode == ScanMode.UNIDI ? row : row.flip(2);
         NDArray fourth = mode == ScanMode.UNIDI ? second : second.flip(2);
         if (mode == ScanMode.BIDI) {
@@ -66,7 +65,8 @@ public final class CrossScan {
     public static NDArray scanEach(NDArray x, ScanMode mode) {
         Shape s = x.getShape();
         if (s.dimension() != 5 || s.get(1) != 4) {
-            throw new IllegalArgumentException("per-direction cross-scan expects (B, 4, C, H, W), got " + s);
+            throw new IllegalArgumentException(
+                    "per-direction cross-scan expects (B, 4, C, H, W), got " + s);
         }
         long b = s.get(0);
         long c = s.get(2);
@@ -76,7 +76,8 @@ public final class CrossScan {
             NDArray xk = x.get(":, " + k);
             boolean transposed = mode == ScanMode.CROSS2D && (k == 1 || k == 3);
             boolean reversed = mode == ScanMode.CROSS2D ? k >= 2 : mode == ScanMode.BIDI && k >= 2;
-            NDArray seq = transposed ? xk.transpose(0, 1, 3, 2).reshape(b, c, l) : xk.reshape(b, c, l);
+            NDArray seq =
+                    transposed ? xk.transpose(0, 1, 3, 2).reshape(b, c, l) : xk.reshape(b, c, l);
             dirs.add(reversed ? seq.flip(2) : seq);
         }
         return NDArrays.stack(dirs, 1);

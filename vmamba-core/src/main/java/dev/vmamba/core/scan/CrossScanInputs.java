@@ -35,7 +35,9 @@ public record CrossScanInputs(
     /** Directions per scan. */
     public static final int K = 4;
 
-    /** Validates the shapes against {@code u}; element types and devices are checked by the scan. */
+    /**
+     * Validates the shapes against {@code u}; element types and devices are checked by the scan.
+     */
     public CrossScanInputs {
         Objects.requireNonNull(u, "u");
         Objects.requireNonNull(delta, "delta");
@@ -67,22 +69,30 @@ public record CrossScanInputs(
         }
     }
 
-    /** @return B */
+    /**
+     * @return B
+     */
     public long batch() {
         return u.getShape().get(0);
     }
 
-    /** @return D, channels per direction */
+    /**
+     * @return D, channels per direction
+     */
     public long dim() {
         return u.getShape().get(1);
     }
 
-    /** @return H */
+    /**
+     * @return H
+     */
     public long height() {
         return u.getShape().get(2);
     }
 
-    /** @return W */
+    /**
+     * @return W
+     */
     public long width() {
         return u.getShape().get(3);
     }
@@ -100,7 +110,8 @@ public record CrossScanInputs(
         long w = width();
         long l = h * w;
         NDArray xs = CrossScan.scan(u, mode).reshape(bt, K * dm, l);
-        NDArray dts = CrossScan.scanEach(delta.reshape(bt, K, dm, h, w), mode).reshape(bt, K * dm, l);
+        NDArray dts =
+                CrossScan.scanEach(delta.reshape(bt, K, dm, h, w), mode).reshape(bt, K * dm, l);
         long n = a.getShape().get(1);
         NDArray bs = CrossScan.scanEach(b.reshape(bt, K, n, h, w), mode);
         NDArray cs = CrossScan.scanEach(c.reshape(bt, K, n, h, w), mode);

@@ -8,10 +8,13 @@ package dev.vmamba.core.scan;
 final class FastMath {
 
     static final float LOG2E = 1.44269504088896341f;
+
     /** 1.5·2²³: adding it rounds a float in (-2²², 2²²) to an integer in the low mantissa bits. */
     static final float ROUND_MAGIC = 12582912f;
+
     /** Exponent range kept normal: 2^-125 .. 2^127. */
     static final float MIN_EXP2 = -125f;
+
     static final float MAX_EXP2 = 127f;
     // minimax polynomial for 2^f on [-0.5, 0.5] (Cephes exp2f): 2^f ≈ 1 + f·P(f)
     static final float P0 = 1.535336188319500e-4f;

@@ -27,6 +27,7 @@ public final class JavaSelectiveScan implements SelectiveScan {
 
     private static final Logger LOG = LoggerFactory.getLogger(JavaSelectiveScan.class);
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 64;
+
     /** Channels per work item of the scalar kernel. */
     private static final int SCALAR_BLOCK = 16;
 
@@ -50,12 +51,16 @@ public final class JavaSelectiveScan implements SelectiveScan {
         this.vector = allowVector ? VectorSupport.kernel() : null;
     }
 
-    /** @return the name of the kernel used for full channel blocks */
+    /**
+     * @return the name of the kernel used for full channel blocks
+     */
     public String kernelName() {
         return vector != null ? vector.name() : scalar.name();
     }
 
-    /** @return whether the Vector API kernel is active */
+    /**
+     * @return whether the Vector API kernel is active
+     */
     public static boolean vectorApiAvailable() {
         return VectorSupport.kernel() != null;
     }
@@ -75,15 +80,19 @@ public final class JavaSelectiveScan implements SelectiveScan {
         if (!supports(in.device())) {
             throw new IllegalArgumentException(
                     "the JAVA selective scan runs on CPU tensors only; inputs are on "
-                            + in.device() + " (use the CUDA or NDARRAY backend)");
+                            + in.device()
+                            + " (use the CUDA or NDARRAY backend)");
         }
         long perBatch = (long) in.channels() * in.length();
         long perBatchProj = (long) in.groups() * in.dState() * in.length();
         int maxRows = (int) Math.max(1, MAX_ELEMENTS / Math.max(perBatch, perBatchProj));
         if (perBatch > MAX_ELEMENTS || perBatchProj > MAX_ELEMENTS) {
             throw new IllegalArgumentException(
-                    "one batch row of the scan has " + perBatch + " elements; the JAVA backend"
-                            + " handles at most " + MAX_ELEMENTS);
+                    "one batch row of the scan has "
+                            + perBatch
+                            + " elements; the JAVA backend"
+                            + " handles at most "
+                            + MAX_ELEMENTS);
         }
         if (in.batch() <= maxRows) {
             return runSlice(in, returnLastState);
@@ -238,7 +247,9 @@ public final class JavaSelectiveScan implements SelectiveScan {
                 LOG.debug("JAVA selective scan uses the {} kernel", k.name());
                 return k;
             } catch (LinkageError e) {
-                LOG.warn("Vector API present but unusable ({}); using the scalar kernel", e.toString());
+                LOG.warn(
+                        "Vector API present but unusable ({}); using the scalar kernel",
+                        e.toString());
                 return null;
             }
         }

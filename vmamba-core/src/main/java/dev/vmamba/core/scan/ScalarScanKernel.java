@@ -55,7 +55,8 @@ final class ScalarScanKernel implements ScanKernel {
                 System.arraycopy(yc, 0, p.y, row + t0, len);
             }
             if (p.lastState != null) {
-                System.arraycopy(h, 0, p.lastState, (bIndex * p.channels + ch) * p.dState, p.dState);
+                System.arraycopy(
+                        h, 0, p.lastState, (bIndex * p.channels + ch) * p.dState, p.dState);
             }
         }
     }

@@ -10,7 +10,9 @@ public enum ScanBackend {
      * gradients are needed, since it is the one DJL can differentiate).
      */
     AUTO,
-    /** Multi-threaded Java on float arrays (CPU only; vectorised when the Vector API is present). */
+    /**
+     * Multi-threaded Java on float arrays (CPU only; vectorised when the Vector API is present).
+     */
     JAVA,
     /** Sequential recurrence in NDArray operations: any engine and device, differentiable. */
     NDARRAY,

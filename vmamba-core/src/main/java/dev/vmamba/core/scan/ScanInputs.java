@@ -59,8 +59,7 @@ public record ScanInputs(
         }
         Shape as = a.getShape();
         if (as.dimension() != 2 || as.get(0) != channels) {
-            throw new IllegalArgumentException(
-                    "A must be (C=" + channels + ", N), got " + as);
+            throw new IllegalArgumentException("A must be (C=" + channels + ", N), got " + as);
         }
         long n = as.get(1);
         if (n < 1 || n > MAX_D_STATE) {
@@ -78,7 +77,8 @@ public record ScanInputs(
                     "B's group count " + groups + " must divide the channel count " + channels);
         }
         if (!c.getShape().equals(bs)) {
-            throw new IllegalArgumentException("C must have B's shape " + bs + ", got " + c.getShape());
+            throw new IllegalArgumentException(
+                    "C must have B's shape " + bs + ", got " + c.getShape());
         }
         if (d != null && !d.getShape().equals(new Shape(channels))) {
             throw new IllegalArgumentException(
@@ -101,7 +101,9 @@ public record ScanInputs(
         }
         if (u.getDataType() != delta.getDataType()) {
             throw new IllegalArgumentException(
-                    "u and delta must share a dtype, got " + u.getDataType() + " and "
+                    "u and delta must share a dtype, got "
+                            + u.getDataType()
+                            + " and "
                             + delta.getDataType());
         }
         Device device = u.getDevice();
@@ -122,42 +124,59 @@ public record ScanInputs(
                         || halfAllowed && (t == DataType.FLOAT16 || t == DataType.BFLOAT16);
         if (!ok) {
             throw new IllegalArgumentException(
-                    name + " must be float32" + (halfAllowed ? ", float16 or bfloat16" : "")
-                            + ", got " + t);
+                    name
+                            + " must be float32"
+                            + (halfAllowed ? ", float16 or bfloat16" : "")
+                            + ", got "
+                            + t);
         }
     }
 
-    /** @return Bt */
+    /**
+     * @return Bt
+     */
     public int batch() {
         return Math.toIntExact(u.getShape().get(0));
     }
 
-    /** @return C, the channel count */
+    /**
+     * @return C, the channel count
+     */
     public int channels() {
         return Math.toIntExact(u.getShape().get(1));
     }
 
-    /** @return L */
+    /**
+     * @return L
+     */
     public int length() {
         return Math.toIntExact(u.getShape().get(2));
     }
 
-    /** @return G */
+    /**
+     * @return G
+     */
     public int groups() {
         return Math.toIntExact(b.getShape().get(1));
     }
 
-    /** @return N */
+    /**
+     * @return N
+     */
     public int dState() {
         return Math.toIntExact(a.getShape().get(1));
     }
 
-    /** @return C / G */
+    /**
+     * @return C / G
+     */
     public int channelsPerGroup() {
         return channels() / groups();
     }
 
-    /** @return the device all arguments live on */
+    /**
+     * @return the device all arguments live on
+     */
     public Device device() {
         return u.getDevice();
     }

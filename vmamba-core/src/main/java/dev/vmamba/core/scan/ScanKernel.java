@@ -8,12 +8,14 @@ package dev.vmamba.core.scan;
 interface ScanKernel {
 
     /**
-     * @return how many channels one call processes at once (1 for scalar kernels); the facade
-     *     gives vector kernels blocks of exactly this width
+     * @return how many channels one call processes at once (1 for scalar kernels); the facade gives
+     *     vector kernels blocks of exactly this width
      */
     int lanes();
 
-    /** @return a short name for logs and benchmarks */
+    /**
+     * @return a short name for logs and benchmarks
+     */
     String name();
 
     /**

@@ -19,7 +19,9 @@ import ai.djl.ndarray.NDArray;
  */
 public interface SelectiveScan {
 
-    /** @return which backend this is */
+    /**
+     * @return which backend this is
+     */
     ScanBackend backend();
 
     /**
@@ -51,7 +53,8 @@ public interface SelectiveScan {
      */
     default ScanGradients backward(ScanInputs inputs, NDArray dy) {
         throw new UnsupportedOperationException(
-                backend() + " selective scan has no explicit backward; use DJL autograd with the"
+                backend()
+                        + " selective scan has no explicit backward; use DJL autograd with the"
                         + " NDARRAY backend");
     }
 

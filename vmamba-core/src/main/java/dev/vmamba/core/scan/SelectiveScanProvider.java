@@ -7,7 +7,9 @@ package dev.vmamba.core.scan;
  */
 public interface SelectiveScanProvider {
 
-    /** @return the backend this provider implements */
+    /**
+     * @return the backend this provider implements
+     */
     ScanBackend backend();
 
     /**
@@ -18,7 +20,9 @@ public interface SelectiveScanProvider {
      */
     boolean isAvailable();
 
-    /** @return why the backend is not available (shown to users), or an empty string */
+    /**
+     * @return why the backend is not available (shown to users), or an empty string
+     */
     String unavailableReason();
 
     /**

@@ -106,7 +106,9 @@ public final class SelectiveScans {
             }
             if (needsGradient && requested != ScanBackend.NDARRAY) {
                 throw new IllegalArgumentException(
-                        "scan backend " + requested + " is not differentiable by DJL autograd;"
+                        "scan backend "
+                                + requested
+                                + " is not differentiable by DJL autograd;"
                                 + " use NDARRAY (or AUTO) for training");
             }
             return s;
@@ -119,15 +121,19 @@ public final class SelectiveScans {
             why = "gradients are needed and only the NDARRAY scan is differentiable by DJL";
         } else if (!gpu && Device.Type.CPU.equals(device.getDeviceType())) {
             pick = ScanBackend.JAVA;
-            why = "CPU inference (" + ((JavaSelectiveScan) get(ScanBackend.JAVA)).kernelName()
-                    + " kernel)";
+            why =
+                    "CPU inference ("
+                            + ((JavaSelectiveScan) get(ScanBackend.JAVA)).kernelName()
+                            + " kernel)";
         } else if (gpu && isAvailable(ScanBackend.CUDA)) {
             pick = ScanBackend.CUDA;
             why = "GPU inference";
         } else {
             pick = ScanBackend.NDARRAY;
-            why = gpu ? "CUDA kernels unavailable: " + unavailableReason(ScanBackend.CUDA)
-                    : "no specialised backend for " + device;
+            why =
+                    gpu
+                            ? "CUDA kernels unavailable: " + unavailableReason(ScanBackend.CUDA)
+                            : "no specialised backend for " + device;
         }
         String key = device.getDeviceType() + "/" + needsGradient;
         if (LOGGED.putIfAbsent(key, Boolean.TRUE) == null) {
@@ -140,7 +146,9 @@ public final class SelectiveScans {
         SelectiveScanProvider p = provider(backend);
         if (p == null) {
             throw new UnsupportedOperationException(
-                    "scan backend " + backend + " has no provider on the class path (add the"
+                    "scan backend "
+                            + backend
+                            + " has no provider on the class path (add the"
                             + " vmamba-kernels module)");
         }
         if (!p.isAvailable()) {

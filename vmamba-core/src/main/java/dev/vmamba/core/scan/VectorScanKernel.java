@@ -7,15 +7,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The scan vectorised across channels with the (incubating) Java Vector API: one vector lane per
- * channel, all lanes in one B/C group, so {@code B[n, t]} and {@code C[n, t]} are scalars
- * broadcast to every lane and no horizontal reduction is ever needed. A tile of {@value #CHUNK}
- * steps of u and Δ is transposed into step-major order; then, two states at a time (sharing the
- * loads of Δ, Δ·u and y), the recurrence runs along the tile with the states in registers.
+ * channel, all lanes in one B/C group, so {@code B[n, t]} and {@code C[n, t]} are scalars broadcast
+ * to every lane and no horizontal reduction is ever needed. A tile of {@value #CHUNK} steps of u
+ * and Δ is transposed into step-major order; then, two states at a time (sharing the loads of Δ,
+ * Δ·u and y), the recurrence runs along the tile with the states in registers.
  *
- * <p>Code shape matters here: HotSpot only keeps vectors in registers when every Vector API call
- * of a loop is inlined, and it stops inlining once a compilation grows past a node budget. The
- * state loop therefore lives in its own method ({@link #scanStates}), large enough that it is
- * compiled on its own rather than inlined into {@link #run}, and small enough to inline fully.
+ * <p>Code shape matters here: HotSpot only keeps vectors in registers when every Vector API call of
+ * a loop is inlined, and it stops inlining once a compilation grows past a node budget. The state
+ * loop therefore lives in its own method ({@link #scanStates}), large enough that it is compiled on
+ * its own rather than inlined into {@link #run}, and small enough to inline fully.
  *
  * <p>This class references {@code jdk.incubator.vector}; it is only loaded when that module is
  * present ({@code --add-modules jdk.incubator.vector}), see {@link JavaSelectiveScan}.
@@ -92,7 +92,12 @@ final class VectorScanKernel implements ScanKernel {
 
     /** Δ = softplus(delta + bias), Δ·u, and y initialised to D·u (u is read from yT). */
     private static void discretise(
-            boolean softplus, int tl, float[] biasV, float[] dV, float[] dtT, float[] duT,
+            boolean softplus,
+            int tl,
+            float[] biasV,
+            float[] dV,
+            float[] dtT,
+            float[] duT,
             float[] yT) {
         FloatVector bias = FloatVector.fromArray(S, biasV, 0);
         FloatVector dSkip = FloatVector.fromArray(S, dV, 0);

@@ -13,7 +13,10 @@ import java.util.List;
  * @param mismatched keys present on both sides with a different shape or a non-float dtype
  */
 public record LoadReport(
-        List<String> loaded, List<String> missing, List<String> unexpected, List<Mismatch> mismatched) {
+        List<String> loaded,
+        List<String> missing,
+        List<String> unexpected,
+        List<Mismatch> mismatched) {
 
     /**
      * One key whose tensor does not fit.
@@ -37,12 +40,16 @@ public record LoadReport(
         mismatched = List.copyOf(mismatched);
     }
 
-    /** @return true when every model key was found with the right shape and nothing was left over */
+    /**
+     * @return true when every model key was found with the right shape and nothing was left over
+     */
     public boolean isClean() {
         return missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty();
     }
 
-    /** @return a multi-line description of every problem (empty when clean) */
+    /**
+     * @return a multi-line description of every problem (empty when clean)
+     */
     public String describeProblems() {
         StringBuilder sb = new StringBuilder();
         append(sb, "missing keys", missing);

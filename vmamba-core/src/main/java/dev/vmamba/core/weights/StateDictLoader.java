@@ -16,8 +16,8 @@ import java.util.Map;
  * own official names. Strict loading checks everything first and changes nothing unless every key
  * matches; the exception lists every missing, unexpected and mis-shaped key at once.
  *
- * <p>Checkpoint-format specifics (legacy key names, prefixes, 4-D {@code Linear2d} weights) are
- * the business of the format mappers in {@code vmamba-models}; this class expects current official
+ * <p>Checkpoint-format specifics (legacy key names, prefixes, 4-D {@code Linear2d} weights) are the
+ * business of the format mappers in {@code vmamba-models}; this class expects current official
  * names and shapes.
  */
 public final class StateDictLoader {
@@ -48,7 +48,9 @@ public final class StateDictLoader {
             } else if (!t.getDataType().isFloating()) {
                 mismatched.add(
                         new LoadReport.Mismatch(
-                                e.getKey(), expected, t.getShape(),
+                                e.getKey(),
+                                expected,
+                                t.getShape(),
                                 "dtype " + t.getDataType() + " is not floating point"));
             } else {
                 loaded.add(e.getKey());

@@ -36,12 +36,15 @@ public final class Fixtures {
 
     private Fixtures() {}
 
-    /** @return the parsed {@code fixtures/manifest.json} */
+    /**
+     * @return the parsed {@code fixtures/manifest.json}
+     */
     public static JsonObject manifest() {
         if (manifest == null) {
             try (InputStream in = stream("fixtures/manifest.json")) {
                 manifest =
-                        JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                        JsonParser.parseString(
+                                        new String(in.readAllBytes(), StandardCharsets.UTF_8))
                                 .getAsJsonObject();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -168,8 +171,14 @@ public final class Fixtures {
     public static double assertClose(
             String what, NDArray actual, NDArray expected, double atol, double rtol) {
         assertEquals(expected.getShape(), actual.getShape(), what + ": shape");
-        double[] a = actual.toType(DataType.FLOAT64, false).toDevice(ai.djl.Device.cpu(), false).toDoubleArray();
-        double[] e = expected.toType(DataType.FLOAT64, false).toDevice(ai.djl.Device.cpu(), false).toDoubleArray();
+        double[] a =
+                actual.toType(DataType.FLOAT64, false)
+                        .toDevice(ai.djl.Device.cpu(), false)
+                        .toDoubleArray();
+        double[] e =
+                expected.toType(DataType.FLOAT64, false)
+                        .toDevice(ai.djl.Device.cpu(), false)
+                        .toDoubleArray();
         double maxErr = 0;
         double maxRef = 0;
         int worst = -1;
@@ -185,8 +194,15 @@ public final class Fixtures {
         String msg =
                 String.format(
                         "%s: max|err| = %.3g (at flat index %d: %s vs %s) > %.3g = %.1g + %.1g·%.3g",
-                        what, maxErr, worst, worst < 0 ? "-" : a[worst], worst < 0 ? "-" : e[worst],
-                        bound, atol, rtol, maxRef);
+                        what,
+                        maxErr,
+                        worst,
+                        worst < 0 ? "-" : a[worst],
+                        worst < 0 ? "-" : e[worst],
+                        bound,
+                        atol,
+                        rtol,
+                        maxRef);
         assertTrue(maxErr <= bound, msg);
         return maxRef == 0 ? maxErr : maxErr / maxRef;
     }
