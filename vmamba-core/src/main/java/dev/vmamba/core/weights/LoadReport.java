@@ -54,7 +54,7 @@ public record LoadReport(
         StringBuilder sb = new StringBuilder();
         append(sb, "missing keys", missing);
         append(sb, "unexpected keys", unexpected);
-        append(sb, "mis-shaped keys", mismatched);
+        append(sb, "mis-shaped or non-float keys", mismatched);
         return sb.toString().trim();
     }
 
