@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -124,6 +127,9 @@ public final class JavaSelectiveScan implements SelectiveScan {
     }
 
     private ScanOutput runSlice(ScanInputs in, boolean returnLastState) {
+        NDManager manager = in.u().getManager();
+        NDArray y =
+                manager.create(new Shape(in.batch(), in.channels(), in.length()), DataType.FLOAT32);
         ScanProblem p =
                 new ScanProblem(
                         in.batch(),
@@ -131,23 +137,40 @@ public final class JavaSelectiveScan implements SelectiveScan {
                         in.length(),
                         in.dState(),
                         in.groups(),
-                        floats(in.u()),
-                        floats(in.delta()),
+                        view(in.u()),
+                        view(in.delta()),
                         floats(in.a()),
                         floats(in.b()),
                         floats(in.c()),
                         in.d() == null ? null : floats(in.d()),
                         in.deltaBias() == null ? null : floats(in.deltaBias()),
                         in.deltaSoftplus(),
+                        writableView(y),
                         returnLastState);
         run(p);
-        NDManager manager = in.u().getManager();
-        NDArray y = manager.create(p.y, new Shape(p.batch, p.channels, p.length));
         NDArray last =
                 returnLastState
                         ? manager.create(p.lastState, new Shape(p.batch, p.channels, p.dState))
                         : null;
         return new ScanOutput(y, last);
+    }
+
+    /**
+     * A float view of a CPU tensor's memory (DJL makes a contiguous float32 copy only if needed).
+     */
+    private static FloatBuffer view(NDArray x) {
+        NDArray f = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        return f.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static FloatBuffer writableView(NDArray y) {
+        ByteBuffer b = y.toByteBuffer(true);
+        if (!b.isDirect() || b.isReadOnly()) {
+            throw new IllegalStateException(
+                    "the engine does not expose CPU tensor memory for writing; JAVA scan needs the"
+                            + " PyTorch engine");
+        }
+        return b.order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     private static float[] floats(NDArray x) {

@@ -35,9 +35,9 @@ final class ScalarScanKernel implements ScanKernel {
             for (int t0 = 0; t0 < p.length; t0 += CHUNK) {
                 int len = Math.min(CHUNK, p.length - t0);
                 for (int t = 0; t < len; t++) {
-                    float x = p.delta[row + t0 + t] + bias;
+                    float x = p.delta.get(row + t0 + t) + bias;
                     float step = p.softplus ? FastMath.softplus(x) : x;
-                    float uv = p.u[row + t0 + t];
+                    float uv = p.u.get(row + t0 + t);
                     dt[t] = step;
                     du[t] = step * uv;
                     yc[t] = dSkip * uv;
@@ -52,7 +52,9 @@ final class ScalarScanKernel implements ScanKernel {
                     }
                     h[n] = hn;
                 }
-                System.arraycopy(yc, 0, p.y, row + t0, len);
+                for (int t = 0; t < len; t++) {
+                    p.y.put(row + t0 + t, yc[t]);
+                }
             }
             if (p.lastState != null) {
                 System.arraycopy(

@@ -1,8 +1,12 @@
 package dev.vmamba.core.scan;
 
+import java.nio.FloatBuffer;
+
 /**
- * One selective scan laid out in flat float arrays for the Java kernels (row-major copies of the
- * {@link ScanInputs} tensors). Kernels write {@link #y} and, when requested, {@link #lastState}.
+ * One selective scan laid out flat for the Java kernels. The large sequences ({@link #u}, {@link
+ * #delta} and the output {@link #y}) are views of the tensors' own memory (no copies); the small
+ * per-channel and per-group arrays are float-array copies. Kernels write {@link #y} and, when
+ * requested, {@link #lastState}.
  */
 final class ScanProblem {
     final int batch;
@@ -11,15 +15,15 @@ final class ScanProblem {
     final int dState;
     final int groups;
     final int perGroup;
-    final float[] u;
-    final float[] delta;
+    final FloatBuffer u;
+    final FloatBuffer delta;
     final float[] a;
     final float[] b;
     final float[] c;
     final float[] d;
     final float[] bias;
     final boolean softplus;
-    final float[] y;
+    final FloatBuffer y;
     final float[] lastState;
 
     ScanProblem(
@@ -28,14 +32,15 @@ final class ScanProblem {
             int length,
             int dState,
             int groups,
-            float[] u,
-            float[] delta,
+            FloatBuffer u,
+            FloatBuffer delta,
             float[] a,
             float[] b,
             float[] c,
             float[] d,
             float[] bias,
             boolean softplus,
+            FloatBuffer y,
             boolean wantLastState) {
         this.batch = batch;
         this.channels = channels;
@@ -51,7 +56,7 @@ final class ScanProblem {
         this.d = d;
         this.bias = bias;
         this.softplus = softplus;
-        this.y = new float[u.length];
+        this.y = y;
         this.lastState = wantLastState ? new float[batch * channels * dState] : null;
     }
 

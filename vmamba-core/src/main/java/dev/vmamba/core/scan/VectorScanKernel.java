@@ -1,5 +1,6 @@
 package dev.vmamba.core.scan;
 
+import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -84,8 +85,8 @@ final class VectorScanKernel implements ScanKernel {
         for (int lane = 0; lane < V; lane++) {
             int src = start + lane * len;
             for (int t = 0; t < tl; t++) {
-                dtT[t * V + lane] = p.delta[src + t];
-                uT[t * V + lane] = p.u[src + t];
+                dtT[t * V + lane] = p.delta.get(src + t);
+                uT[t * V + lane] = p.u.get(src + t);
             }
         }
     }
@@ -171,11 +172,11 @@ final class VectorScanKernel implements ScanKernel {
     }
 
     /** Transposes the step-major output tile back into V channel rows. */
-    private static void storeTile(float[] y, int start, int len, int tl, float[] yT) {
+    private static void storeTile(FloatBuffer y, int start, int len, int tl, float[] yT) {
         for (int lane = 0; lane < V; lane++) {
             int dst = start + lane * len;
             for (int t = 0; t < tl; t++) {
-                y[dst + t] = yT[t * V + lane];
+                y.put(dst + t, yT[t * V + lane]);
             }
         }
     }

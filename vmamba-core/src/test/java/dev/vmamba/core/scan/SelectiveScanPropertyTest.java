@@ -84,7 +84,12 @@ class SelectiveScanPropertyTest {
         NDArray b = m.randomNormal(0, 1, new Shape(batch, groups, n, l), DataType.FLOAT32);
         NDArray c = m.randomNormal(0, 1, new Shape(batch, groups, n, l), DataType.FLOAT32);
         NDArray d = withD ? m.randomNormal(0, 1, new Shape(ch), DataType.FLOAT32) : null;
-        NDArray bias = withBias ? m.randomNormal(0, 0.5f, new Shape(ch), DataType.FLOAT32) : null;
+        NDArray bias =
+                !withBias
+                        ? null
+                        : softplus || bigDelta
+                                ? m.randomNormal(0, 0.5f, new Shape(ch), DataType.FLOAT32)
+                                : m.randomUniform(0f, 0.2f, new Shape(ch));
         return new ScanInputs(u, delta, a, b, c, d, bias, softplus || bigDelta);
     }
 
