@@ -156,6 +156,88 @@ public final class JavaSelectiveScan implements SelectiveScan {
     }
 
     /**
+     * The analytic backward (spec §5.3) on CPU: states are recomputed per channel row, the adjoint
+     * runs backwards in time, sums are accumulated in double. Exact to float32 rounding; the twin
+     * of the CUDA backward.
+     */
+    @Override
+    public ScanGradients backward(ScanInputs in, NDArray dy) {
+        if (!supports(in.device())) {
+            throw new IllegalArgumentException(
+                    "the JAVA selective scan runs on CPU tensors only; inputs are on "
+                            + in.device());
+        }
+        if (!dy.getShape().equals(in.u().getShape())) {
+            throw new IllegalArgumentException(
+                    "dy must have u's shape " + in.u().getShape() + ", got " + dy.getShape());
+        }
+        long rows = (long) in.batch() * in.channels() * in.length();
+        long proj = (long) in.batch() * in.groups() * in.dState() * in.length();
+        if (rows > MAX_ELEMENTS || proj > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(
+                    "the JAVA backward handles at most " + MAX_ELEMENTS + " elements per tensor");
+        }
+        NDManager manager = in.u().getManager();
+        ScanProblem p =
+                new ScanProblem(
+                        in.batch(),
+                        in.channels(),
+                        in.length(),
+                        in.dState(),
+                        in.groups(),
+                        view(in.u()),
+                        view(in.delta()),
+                        floats(in.a()),
+                        floats(in.b()),
+                        floats(in.c()),
+                        in.d() == null ? null : floats(in.d()),
+                        in.deltaBias() == null ? null : floats(in.deltaBias()),
+                        in.deltaSoftplus(),
+                        null,
+                        false);
+        float[] g = floats(dy);
+        ScalarScanBackward.Grads grads = new ScalarScanBackward.Grads(p);
+        List<int[]> blocks = new ArrayList<>();
+        for (int b = 0; b < p.batch; b++) {
+            for (int grp = 0; grp < p.groups; grp++) {
+                int end = (grp + 1) * p.perGroup;
+                for (int c = grp * p.perGroup; c < end; c += SCALAR_BLOCK) {
+                    blocks.add(new int[] {b, c, Math.min(SCALAR_BLOCK, end - c)});
+                }
+            }
+        }
+        pool.submit(
+                        () ->
+                                blocks.parallelStream()
+                                        .forEach(
+                                                blk ->
+                                                        ScalarScanBackward.run(
+                                                                p, g, grads, blk[0], blk[1],
+                                                                blk[2])))
+                .join();
+        Shape seq = in.u().getShape();
+        Shape bc = in.b().getShape();
+        return new ScanGradients(
+                manager.create(grads.du, seq),
+                manager.create(grads.dDelta, seq),
+                manager.create(toFloat(grads.dA), in.a().getShape()),
+                manager.create(toFloat(grads.dB), bc),
+                manager.create(toFloat(grads.dC), bc),
+                in.d() == null ? null : manager.create(toFloat(grads.dD), in.d().getShape()),
+                in.deltaBias() == null
+                        ? null
+                        : manager.create(toFloat(grads.dBias), in.deltaBias().getShape()));
+    }
+
+    private static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    /**
      * A float view of a CPU tensor's memory (DJL makes a contiguous float32 copy only if needed).
      */
     private static FloatBuffer view(NDArray x) {

@@ -119,4 +119,31 @@ class SelectiveScanFixtureTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void javaAnalyticBackwardMatchesOfficialGradients(String id) {
+        JsonObject c = Fixtures.caseById(id);
+        JsonObject p = c.getAsJsonObject("params");
+        try (NDManager m = manager.newSubManager()) {
+            Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), m);
+            ScanGradients g = new JavaSelectiveScan().backward(inputs(c, t), t.get("dy"));
+            Fixtures.assertWithinManifest(c, "d_u", g.du(), t.get("d_u"));
+            Fixtures.assertWithinManifest(c, "d_delta", g.dDelta(), t.get("d_delta"));
+            Fixtures.assertWithinManifest(c, "d_A", g.dA(), t.get("d_A"));
+            Fixtures.assertWithinManifest(c, "d_B", g.dB(), t.get("d_B"));
+            Fixtures.assertWithinManifest(c, "d_C", g.dC(), t.get("d_C"));
+            if (p.get("has_D").getAsBoolean()) {
+                Fixtures.assertWithinManifest(c, "d_D", g.dD(), t.get("d_D"));
+            } else {
+                assertNull(g.dD());
+            }
+            if (p.get("has_delta_bias").getAsBoolean()) {
+                Fixtures.assertWithinManifest(
+                        c, "d_delta_bias", g.dDeltaBias(), t.get("d_delta_bias"));
+            } else {
+                assertNull(g.dDeltaBias());
+            }
+        }
+    }
 }

@@ -134,6 +134,62 @@ class SelectiveScanPropertyTest {
         }
     }
 
+    @ParameterizedTest(name = "Bt={0} G={1} Dg={2} N={3} L={4}")
+    @MethodSource("shapes")
+    void javaBackwardMatchesAutogradOfTheReference(
+            int batch,
+            int groups,
+            int perGroup,
+            int n,
+            int l,
+            boolean softplus,
+            boolean withD,
+            boolean withBias,
+            boolean bigDelta) {
+        try (NDManager m = manager.newSubManager()) {
+            ScanInputs in =
+                    randomInputs(
+                            m,
+                            new Random(),
+                            batch,
+                            groups,
+                            perGroup,
+                            n,
+                            l,
+                            softplus,
+                            withD,
+                            withBias,
+                            bigDelta);
+            NDArray dy = m.randomNormal(in.u().getShape());
+            List<NDArray> args =
+                    new ArrayList<>(List.of(in.u(), in.delta(), in.a(), in.b(), in.c()));
+            if (in.d() != null) {
+                args.add(in.d());
+            }
+            if (in.deltaBias() != null) {
+                args.add(in.deltaBias());
+            }
+            args.forEach(a -> a.setRequiresGradient(true));
+            try (ai.djl.training.GradientCollector gc =
+                    ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                gc.backward(REFERENCE.forward(in, false).y().mul(dy).sum());
+            }
+            ScanGradients g = VECTOR.backward(in, dy);
+            Fixtures.assertClose("du", g.du(), in.u().getGradient(), 1e-5, 1e-4);
+            Fixtures.assertClose("ddelta", g.dDelta(), in.delta().getGradient(), 1e-5, 1e-4);
+            Fixtures.assertClose("dA", g.dA(), in.a().getGradient(), 1e-5, 1e-4);
+            Fixtures.assertClose("dB", g.dB(), in.b().getGradient(), 1e-5, 1e-4);
+            Fixtures.assertClose("dC", g.dC(), in.c().getGradient(), 1e-5, 1e-4);
+            if (in.d() != null) {
+                Fixtures.assertClose("dD", g.dD(), in.d().getGradient(), 1e-5, 1e-4);
+            }
+            if (in.deltaBias() != null) {
+                Fixtures.assertClose(
+                        "dbias", g.dDeltaBias(), in.deltaBias().getGradient(), 1e-5, 1e-4);
+            }
+        }
+    }
+
     @Test
     void fusedCoreDefaultEqualsManualCrossScanScanMerge() {
         try (NDManager m = manager.newSubManager()) {
