@@ -30,6 +30,9 @@ import java.util.TreeMap;
  * with each tensor's dtype, shape and byte range, then raw little-endian data). Every field is
  * checked against the file before any allocation, so truncated or hostile files give a {@link
  * MalformedModelException} naming the problem, never an out-of-memory error or a crash.
+ *
+ * <p>bfloat16 tensors are read as float32 (exactly: a bfloat16 is the upper half of a float32),
+ * because DJL's PyTorch engine cannot hold bfloat16 arrays (it aborts the process).
  */
 public final class Safetensors {
 
@@ -112,7 +115,29 @@ public final class Safetensors {
             }
         }
         buf.flip();
+        if (t.dataType() == DataType.BFLOAT16) {
+            return manager.create(bf16ToFloat32(buf), t.shape(), DataType.FLOAT32);
+        }
         return manager.create(buf, t.shape(), t.dataType());
+    }
+
+    /**
+     * Widens bfloat16 values (the upper half of a float32's bits) to float32, exactly. DJL 0.36's
+     * PyTorch engine aborts the process when it is handed a bfloat16 tensor, so bfloat16 data never
+     * reaches the engine as such.
+     *
+     * @param bf16 little-endian bfloat16 values
+     * @return a direct buffer of float32 values in native order
+     */
+    public static ByteBuffer bf16ToFloat32(ByteBuffer bf16) {
+        ByteBuffer src = bf16.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int n = src.remaining() / 2;
+        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < n; i++) {
+            out.putInt((src.getShort() & 0xFFFF) << 16);
+        }
+        out.flip();
+        return out;
     }
 
     private static Header readHeader(FileChannel ch, String where)
