@@ -130,23 +130,7 @@ public final class JavaSelectiveScan implements SelectiveScan {
         NDManager manager = in.u().getManager();
         NDArray y =
                 manager.create(new Shape(in.batch(), in.channels(), in.length()), DataType.FLOAT32);
-        ScanProblem p =
-                new ScanProblem(
-                        in.batch(),
-                        in.channels(),
-                        in.length(),
-                        in.dState(),
-                        in.groups(),
-                        view(in.u()),
-                        view(in.delta()),
-                        floats(in.a()),
-                        floats(in.b()),
-                        floats(in.c()),
-                        in.d() == null ? null : floats(in.d()),
-                        in.deltaBias() == null ? null : floats(in.deltaBias()),
-                        in.deltaSoftplus(),
-                        writableView(y),
-                        returnLastState);
+        ScanProblem p = problem(in, writableView(y), returnLastState);
         run(p);
         NDArray last =
                 returnLastState
@@ -178,23 +162,7 @@ public final class JavaSelectiveScan implements SelectiveScan {
                     "the JAVA backward handles at most " + MAX_ELEMENTS + " elements per tensor");
         }
         NDManager manager = in.u().getManager();
-        ScanProblem p =
-                new ScanProblem(
-                        in.batch(),
-                        in.channels(),
-                        in.length(),
-                        in.dState(),
-                        in.groups(),
-                        view(in.u()),
-                        view(in.delta()),
-                        floats(in.a()),
-                        floats(in.b()),
-                        floats(in.c()),
-                        in.d() == null ? null : floats(in.d()),
-                        in.deltaBias() == null ? null : floats(in.deltaBias()),
-                        in.deltaSoftplus(),
-                        null,
-                        false);
+        ScanProblem p = problem(in, null, false);
         float[] g = floats(dy);
         ScalarScanBackward.Grads grads = new ScalarScanBackward.Grads(p);
         List<int[]> blocks = new ArrayList<>();
@@ -235,6 +203,25 @@ public final class JavaSelectiveScan implements SelectiveScan {
             f[i] = (float) d[i];
         }
         return f;
+    }
+
+    private static ScanProblem problem(ScanInputs in, FloatBuffer y, boolean wantLastState) {
+        return new ScanProblem(
+                in.batch(),
+                in.channels(),
+                in.length(),
+                in.dState(),
+                in.groups(),
+                view(in.u()),
+                view(in.delta()),
+                floats(in.a()),
+                floats(in.b()),
+                floats(in.c()),
+                in.d() == null ? null : floats(in.d()),
+                in.deltaBias() == null ? null : floats(in.deltaBias()),
+                in.deltaSoftplus(),
+                y,
+                wantLastState);
     }
 
     /**
