@@ -6,13 +6,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.util.Progress;
 import dev.vmamba.core.io.Safetensors;
+import dev.vmamba.core.io.TensorInfo;
 import dev.vmamba.core.nn.StateDictBlock;
 import dev.vmamba.core.weights.LoadReport;
 import dev.vmamba.core.weights.StateDictLoader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -130,14 +135,14 @@ public final class Checkpoints {
                                 + which.entry()
                                 + "' selects an entry of a .pth training checkpoint");
             }
-            Map<String, NDArray> raw = Safetensors.read(file, manager);
+            Map<String, NDArray> raw = readSafetensors(file, manager);
             Map<String, Shape> shapes = new LinkedHashMap<>();
             raw.forEach((k, v) -> shapes.put(k, v.getShape()));
             OfficialKeyMapping.Result mapping = OfficialKeyMapping.map(shapes, file.toString());
             Map<String, NDArray> out = new LinkedHashMap<>();
             start(progress, "Mapping " + name, mapping.mapped().size());
             for (OfficialKeyMapping.Mapped m : mapping.mapped()) {
-                NDArray a = owned(raw.get(m.source()));
+                NDArray a = raw.get(m.source());
                 out.put(m.target(), m.reshaped() ? reshape(a, m.targetShape()) : a);
                 step(progress);
             }
@@ -153,7 +158,7 @@ public final class Checkpoints {
             Map<String, NDArray> out = new LinkedHashMap<>();
             start(progress, "Reading " + name, mapping.mapped().size());
             for (OfficialKeyMapping.Mapped m : mapping.mapped()) {
-                NDArray a = owned(ckpt.toNDArray(sel.tensors().get(m.source()), manager));
+                NDArray a = ckpt.toNDArray(sel.tensors().get(m.source()), manager);
                 out.put(m.target(), m.reshaped() ? reshape(a, m.targetShape()) : a);
                 step(progress);
             }
@@ -179,14 +184,32 @@ public final class Checkpoints {
     }
 
     /**
-     * Arrays created from a Java buffer borrow its memory, which lives only as long as that first
-     * array object; views or same-type conversions of it would outlive it. A copy owned by the
-     * engine is safe to hand out, keep, or alias after the reader's arrays are gone.
+     * Reads every tensor of a safetensors file into engine-owned arrays (see {@link HostArrays}).
      */
-    private static NDArray owned(NDArray borrowed) {
-        NDArray copy = borrowed.duplicate();
-        borrowed.close();
-        return copy;
+    private static Map<String, NDArray> readSafetensors(Path file, NDManager manager)
+            throws IOException, MalformedModelException {
+        Safetensors.Header header = Safetensors.readHeader(file);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (TensorInfo t : header.tensors()) {
+                long size = t.byteSize();
+                if (size > Integer.MAX_VALUE - 8) {
+                    throw new MalformedModelException(
+                            file + ": tensor '" + t.name() + "' is over 2 GiB; not supported");
+                }
+                ByteBuffer buf = manager.allocateDirect((int) size).order(ByteOrder.LITTLE_ENDIAN);
+                long pos = header.dataStart() + t.begin();
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, pos + buf.position()) < 0) {
+                        throw new MalformedModelException(
+                                file + ": truncated inside tensor '" + t.name() + "'");
+                    }
+                }
+                buf.flip();
+                out.put(t.name(), HostArrays.create(buf, t.shape(), t.dataType(), manager));
+            }
+        }
+        return out;
     }
 
     private static NDArray reshape(NDArray a, Shape shape) {

@@ -199,7 +199,9 @@ public final class PyTorchCheckpoint implements AutoCloseable {
      *
      * @param tensor a tensor of this checkpoint
      * @param manager owner of the new array
-     * @return the tensor, with the storage's element type
+     * @return the tensor, with the storage's element type ({@code bfloat16} widened exactly to
+     *     {@code float32} and {@code int16} to {@code int32}: the engine cannot create those from
+     *     host memory)
      * @throws IOException if reading fails
      * @throws MalformedModelException if the storage's data is shorter than its header claims
      */
@@ -242,7 +244,7 @@ public final class PyTorchCheckpoint implements AutoCloseable {
             }
         }
         out.rewind();
-        return manager.create(out, tensor.shape(), tensor.dataType());
+        return HostArrays.create(out, tensor.shape(), tensor.dataType(), manager);
     }
 
     @Override

@@ -45,6 +45,7 @@ final class Unpickler {
     private final String where;
     private final Map<String, Object> globals;
     private final PersistentLoader persistentLoader;
+    private final long maxValues;
     private int pos;
     private long created;
     private final ArrayList<Object> stack = new ArrayList<>();
@@ -75,10 +76,21 @@ final class Unpickler {
             String where,
             Map<String, Object> globals,
             PersistentLoader persistentLoader) {
+        this(data, where, globals, persistentLoader, MAX_VALUES);
+    }
+
+    /** As above, with an explicit bound on the values created (tests use a small one). */
+    Unpickler(
+            byte[] data,
+            String where,
+            Map<String, Object> globals,
+            PersistentLoader persistentLoader,
+            long maxValues) {
         this.data = data;
         this.where = where;
         this.globals = globals;
         this.persistentLoader = persistentLoader;
+        this.maxValues = maxValues;
     }
 
     /**
@@ -584,8 +596,8 @@ final class Unpickler {
     // ---------------------------------------------------------------- stack
 
     private void push(Object o) throws MalformedModelException {
-        if (++created > MAX_VALUES) {
-            throw error("creates more than " + MAX_VALUES + " values; refusing to continue");
+        if (++created > maxValues) {
+            throw error("creates more than " + maxValues + " values; refusing to continue");
         }
         stack.add(o);
     }
@@ -607,8 +619,8 @@ final class Unpickler {
     }
 
     private void pushMark() throws MalformedModelException {
-        if (++created > MAX_VALUES) {
-            throw error("creates more than " + MAX_VALUES + " values; refusing to continue");
+        if (++created > maxValues) {
+            throw error("creates more than " + maxValues + " values; refusing to continue");
         }
         if (markCount == marks.length) {
             marks = Arrays.copyOf(marks, marks.length * 2);
