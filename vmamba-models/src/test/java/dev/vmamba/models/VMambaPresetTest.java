@@ -38,4 +38,42 @@ class VMambaPresetTest {
                 assertThrows(IllegalArgumentException.class, () -> VMambaPreset.of("vmamba-xl"));
         assertTrue(e.getMessage().contains("vmamba-t-v0"), e.getMessage());
     }
+
+    @ParameterizedTest
+    @EnumSource(VMambaPreset.class)
+    void aliasesAndReleaseFileNamesResolveToTheirPreset(VMambaPreset preset) {
+        for (String alias : preset.aliases()) {
+            assertSame(preset, VMambaPreset.of(alias), alias);
+            assertSame(preset, VMambaPreset.of(alias.toUpperCase(java.util.Locale.ROOT)), alias);
+        }
+        if (preset.weights() != null) {
+            String file = preset.weights().fileName();
+            assertSame(preset, VMambaPreset.forCheckpointFile(file).orElseThrow(), file);
+            assertSame(preset, VMambaPreset.forCheckpointFile("new_" + file).orElseThrow(), file);
+        }
+    }
+
+    @Test
+    void unknownCheckpointFilesAreNotGuessed() {
+        assertTrue(VMambaPreset.forCheckpointFile("my_finetune.pth").isEmpty());
+    }
+
+    @Test
+    void presetsMatchTheOfficialConfigFilesTheyAreNamedAfter() throws Exception {
+        for (VMambaPreset p : VMambaPreset.values()) {
+            for (String alias : p.aliases()) {
+                if (!alias.startsWith("vmambav")) {
+                    continue;
+                }
+                VMambaConfig official =
+                        dev.vmamba.core.config.OfficialConfigReader.read(
+                                dev.vmamba.core.testing.Fixtures.file(
+                                        "official-configs/" + alias + ".yaml"));
+                assertEquals(
+                        VMamba.builder(official).build().stateDictShapes(),
+                        VMamba.builder(p.config()).build().stateDictShapes(),
+                        alias);
+            }
+        }
+    }
 }
