@@ -11,6 +11,7 @@ import dev.vmamba.core.io.Safetensors;
 import dev.vmamba.core.scan.ScanBackend;
 import dev.vmamba.core.weights.StateDictLoader;
 import dev.vmamba.models.BundledModel;
+import dev.vmamba.models.checkpoint.CheckpointWeights;
 import dev.vmamba.models.checkpoint.Checkpoints;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -42,8 +43,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", description = "official .yaml config of the model")
     Path config;
 
-    @Option(names = "--weights", description = "weights (.safetensors with official key names)")
+    @Option(
+            names = "--weights",
+            description =
+                    "official weights: .pth checkpoint or .safetensors (any official key era)")
     Path weights;
+
+    @Option(names = "--ema", description = "use a .pth checkpoint's model_ema weights")
+    boolean ema;
 
     @Option(
             names = "--input",
@@ -92,7 +99,13 @@ public final class RunCommand implements Callable<Integer> {
                 model = bundled.load(manager);
                 tensors = input == null ? bundled.reference(manager) : read(input, manager);
             } else {
-                model = load(config, weights, features, manager);
+                model =
+                        load(
+                                config,
+                                weights,
+                                ema ? CheckpointWeights.MODEL_EMA : CheckpointWeights.MODEL,
+                                features,
+                                manager);
                 if (input == null) {
                     throw new IllegalArgumentException("--input is required with --config");
                 }
@@ -126,9 +139,20 @@ public final class RunCommand implements Callable<Integer> {
      */
     static VMamba load(Path configFile, Path weightsFile, boolean withFeatures, NDManager manager)
             throws Exception {
+        return load(configFile, weightsFile, CheckpointWeights.MODEL, withFeatures, manager);
+    }
+
+    /** As above, choosing the weights of a training checkpoint. */
+    static VMamba load(
+            Path configFile,
+            Path weightsFile,
+            CheckpointWeights which,
+            boolean withFeatures,
+            NDManager manager)
+            throws Exception {
         VMambaConfig cfg = OfficialConfigReader.read(configFile);
         try (NDManager tmp = manager.newSubManager()) {
-            Map<String, NDArray> sd = Checkpoints.readStateDict(weightsFile, tmp);
+            Map<String, NDArray> sd = Checkpoints.readStateDict(weightsFile, tmp, which);
             boolean hasClassifier = sd.containsKey("classifier.head.weight");
             boolean hasOutNorms = sd.containsKey("outnorm0.weight");
             VMamba.Builder b = VMamba.builder(cfg).classifier(hasClassifier);

@@ -12,7 +12,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "vmamba 0.1.0",
         description = "VMamba (Visual State Space Models) on the JVM.",
-        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            ClassifyCommand.class,
+            InfoCommand.class,
+            ConvertCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class VMambaCli {
 
     /**

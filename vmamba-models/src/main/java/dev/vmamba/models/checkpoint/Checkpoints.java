@@ -140,7 +140,7 @@ public final class Checkpoints {
             raw.forEach((k, v) -> shapes.put(k, v.getShape()));
             OfficialKeyMapping.Result mapping = OfficialKeyMapping.map(shapes, file.toString());
             Map<String, NDArray> out = new LinkedHashMap<>();
-            start(progress, "Mapping " + name, mapping.mapped().size());
+            start(progress, "Reading", mapping.mapped().size());
             for (OfficialKeyMapping.Mapped m : mapping.mapped()) {
                 NDArray a = raw.get(m.source());
                 out.put(m.target(), m.reshaped() ? reshape(a, m.targetShape()) : a);
@@ -156,7 +156,7 @@ public final class Checkpoints {
             sel.tensors().forEach((k, v) -> shapes.put(k, v.shape()));
             OfficialKeyMapping.Result mapping = OfficialKeyMapping.map(shapes, file.toString());
             Map<String, NDArray> out = new LinkedHashMap<>();
-            start(progress, "Reading " + name, mapping.mapped().size());
+            start(progress, "Reading", mapping.mapped().size());
             for (OfficialKeyMapping.Mapped m : mapping.mapped()) {
                 NDArray a = ckpt.toNDArray(sel.tensors().get(m.source()), manager);
                 out.put(m.target(), m.reshaped() ? reshape(a, m.targetShape()) : a);
