@@ -90,7 +90,13 @@ public final class StateDictLoader {
     }
 
     private static void assign(Parameter p, NDArray source, NDManager manager) {
-        NDArray value = source.toType(DataType.FLOAT32, true);
+        // toType(FLOAT32, true) returns an alias in the PyTorch engine when the type already
+        // matches; an array made from a Java buffer (Safetensors.read) would then be shared with
+        // the caller's array and its memory freed with it. A duplicate is owned by the engine.
+        NDArray value =
+                source.getDataType() == DataType.FLOAT32
+                        ? source.duplicate()
+                        : source.toType(DataType.FLOAT32, false);
         if (p.isInitialized()) {
             p.getArray().set(value.toByteBuffer());
             value.close();
