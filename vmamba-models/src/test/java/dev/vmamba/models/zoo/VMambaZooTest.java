@@ -19,6 +19,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ModelZoo;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.DeferredTranslatorFactory;
 import ai.djl.translate.TranslateException;
 import dev.vmamba.core.VMamba;
 import dev.vmamba.core.testing.Fixtures;
@@ -181,6 +182,22 @@ class VMambaZooTest {
             assertSameProbabilities(
                     ours.getClassNames(), toFloats(ours.getProbabilities()), plain, 1e-4);
         }
+        // DJL's DeferredTranslatorFactory follows translatorFactory from serving.properties
+        try (ZooModel<Image, Classifications> model =
+                        Criteria.builder()
+                                .setTypes(Image.class, Classifications.class)
+                                .optModelPath(dir)
+                                .optTranslatorFactory(new DeferredTranslatorFactory())
+                                .build()
+                                .loadModel();
+                Predictor<Image, Classifications> p = model.newPredictor()) {
+            assertTrue(model.getTranslator() instanceof VMambaClassificationTranslator);
+            assertSameProbabilities(
+                    ours.getClassNames(),
+                    toFloats(ours.getProbabilities()),
+                    p.predict(image(img)),
+                    1e-6);
+        }
         // djl-serving: serving.properties become Criteria arguments, types are Input/Output
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(props)) {
@@ -197,14 +214,45 @@ class VMambaZooTest {
         }
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(img, "png", png);
-        try (ZooModel<Input, Output> model = serving.build().loadModel();
-                Predictor<Input, Output> predictor = model.newPredictor()) {
-            Input in = new Input();
-            in.add("data", png.toByteArray());
-            Output out = predictor.predict(in);
-            String json = out.getData().getAsString();
-            assertTrue(json.contains(ours.best().getClassName()), json);
+        // ... and with serving.properties left to DJL's loader (Input/Output: DJL's serving
+        // translator factory then follows translatorFactory from the file)
+        Criteria.Builder<Input, Output> plainServing =
+                Criteria.builder().setTypes(Input.class, Output.class).optModelPath(dir);
+        for (Criteria.Builder<Input, Output> c : List.of(serving, plainServing)) {
+            try (ZooModel<Input, Output> model = c.build().loadModel();
+                    Predictor<Input, Output> predictor = model.newPredictor()) {
+                Input in = new Input();
+                in.add("data", png.toByteArray());
+                Output out = predictor.predict(in);
+                assertTrue(
+                        wraps(model.getTranslator(), VMambaClassificationTranslator.class),
+                        "djl-serving uses this library's translator");
+                String json = out.getData().getAsString();
+                assertTrue(json.contains(ours.best().getClassName()), json);
+                assertTrue(
+                        json.contains(
+                                String.format(
+                                                java.util.Locale.ROOT,
+                                                "%.6f",
+                                                ours.best().getProbability())
+                                        .substring(0, 6)),
+                        json + " vs " + ours.best().getProbability());
+            }
         }
+    }
+
+    /** Whether a (wrapping) translator holds an instance of {@code type} in one of its fields. */
+    private static boolean wraps(Object translator, Class<?> type) throws Exception {
+        if (type.isInstance(translator)) {
+            return true;
+        }
+        for (java.lang.reflect.Field f : translator.getClass().getDeclaredFields()) {
+            f.setAccessible(true);
+            if (type.isInstance(f.get(translator))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static float[] toFloats(List<Double> l) {
