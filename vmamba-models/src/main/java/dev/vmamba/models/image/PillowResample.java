@@ -5,6 +5,11 @@ package dev.vmamba.models.image;
  * support grows with the downscaling factor, i.e. antialiasing; a horizontal pass then a vertical
  * pass, each in 22-bit fixed point with rounding and clipping to 0..255). torchvision's {@code
  * Resize} on PIL images, which the official evaluation uses, is this function.
+ *
+ * <p>Pillow releases up to the time of the official runs always resample horizontally first; the
+ * newest Pillow development code runs the vertical pass first unless the width shrinks much more
+ * than the height, which can move single pixels by one level (after rounding). This class keeps the
+ * horizontal-first order.
  */
 public final class PillowResample {
 
