@@ -1,0 +1,758 @@
+// Selective-scan kernels of VMamba (spec §5): forward, backward and the fused
+// cross-scan -> scan -> cross-merge forward, launched from Java through the JCuda driver API.
+//
+// Design (see docs/KERNELS.md for the full account):
+//  * One thread owns one (batch, channel) row -- or `RPT` rows ("nrows") -- and a slice of
+//    NT of its N states, kept in registers; TPR = ceil(N / NT) lanes share a row and sum their
+//    partial outputs with warp shuffles. The thread walks time sequentially, so no block-wide
+//    scan is needed.
+//  * A block owns R = (blockDim / TPR) * RPT channel rows of one B/C group of one batch row and
+//    stages chunks of T time steps of u, delta and of the group's B and C in shared memory with
+//    coalesced loads; B and C are read once per block and shared by all its rows.
+//  * Long sequences with few rows are split into spans (`spanChunks` chunks each) scanned in
+//    parallel: a local pass gives each span's end state and sum of step sizes, `ss_combine`
+//    chains the spans, and a final pass recomputes each span from its true start state.
+//  * The backward recomputes: a forward pass stores the state at every chunk start
+//    (checkpoint), then each chunk is rescanned forwards into shared memory and walked
+//    backwards for the adjoint lambda (spec §5.3). Long sequences with few rows split the
+//    backward into spans the same way, chaining lambda with a reverse `ss_combine`.
+//
+// All arithmetic is float32 (half inputs are converted on load); exp uses ex2.approx as the
+// official kernels do (built with --use_fast_math).
+//
+// The same source compiles for the host with VMAMBA_HOST_EMULATION defined, where a test
+// harness supplies threads, barriers and shuffles (src/test/cuda/emulate_scan.cpp).
+
+#ifndef VMAMBA_HOST_EMULATION
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+#define VM_DEV __device__ __forceinline__
+#define VM_KERNEL extern "C" __global__
+#define VM_SHFL_XOR(v, off) __shfl_xor_sync(0xffffffffu, (v), (off))
+#define VM_SMEM(name)                          \
+    extern __shared__ float4 vm_dyn_smem_[]; \
+    float* name = reinterpret_cast<float*>(vm_dyn_smem_)
+#endif
+
+namespace vmscan {
+
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+
+enum DType : int { kF32 = 0, kF16 = 1, kBF16 = 2 };
+
+// Every argument of every kernel, passed by value. The Java side (ScanParams.java) writes the
+// same layout: 23 pointers, then 22 ints.
+struct ScanParams {
+    const void* u;           // (Bt, C, L) itype; fused: (Bt, D, H*W)
+    const void* delta;       // (Bt, C, L) itype; fused: pixel order
+    const float* A;          // (C, N)
+    const void* B;           // (Bt, G, N, L) itype
+    const void* C;           // (Bt, G, N, L) itype
+    const float* D;          // (C) or null
+    const float* bias;       // (C) or null
+    void* y;                 // (Bt, C, L) otype, or merged (Bt, D, L) float32, or null
+    float* last;             // (Bt, C, N) or null
+    float* hEnd;             // (Bt, C, S, N) local end states (lambda for the reverse combine)
+    float* sumDelta;         // (Bt, C, S) sum of step sizes per span
+    const float* h0;         // (Bt, C, S, N) start state per span or null (zero)
+    float* ckpt;             // (Bt, C, nChunks, N) chunk start states; combine: carry out
+    const void* dy;          // (Bt, C, L) gtype
+    void* du;                // (Bt, C, L) gradType
+    void* ddelta;            // (Bt, C, L) gradType
+    float* dA;               // (C, N) accumulated
+    float* dB;               // (Bt, G, N, L) accumulated
+    float* dC;               // (Bt, G, N, L) accumulated
+    float* dD;               // (C) accumulated or null
+    float* dbias;            // (C) accumulated or null
+    const float* mu;         // (Bt, C, S, N) lambda carry into each span from its right, or null
+    float* lamOut;           // unused by the kernels (kept for layout stability)
+    int batch;
+    int channels;
+    int length;
+    int dstate;
+    int groups;
+    int dimPerGroup;
+    int chunk;        // T, a power of two
+    int chunkShift;   // log2 T
+    int spanChunks;   // chunks per span
+    int nSpans;
+    int nChunks;
+    int itype;        // u, delta, B, C
+    int otype;        // y
+    int gtype;        // dy
+    int gradType;     // du, ddelta
+    int softplus;
+    int cross;        // 0 plain, 1 cross2d, 2 unidirectional, 3 bidirectional (fused forward)
+    int height;
+    int width;
+    int reverse;      // ss_combine: chain spans right to left
+    int reserved0;
+    int reserved1;
+};
+static_assert(sizeof(ScanParams) == 272, "ScanParams layout must match ScanParams.java");
+
+VM_DEV float ld(const void* p, size_t i, int dt) {
+    if (dt == kF16) return __half2float(static_cast<const __half*>(p)[i]);
+    if (dt == kBF16) return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+    return static_cast<const float*>(p)[i];
+}
+
+VM_DEV void st(void* p, size_t i, float v, int dt) {
+    if (dt == kF16) {
+        static_cast<__half*>(p)[i] = __float2half_rn(v);
+    } else if (dt == kBF16) {
+        static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+    } else {
+        static_cast<float*>(p)[i] = v;
+    }
+}
+
+// Δ = softplus(z) (threshold 20) or z, and dΔ/dz.
+VM_DEV void step_size(float z, int softplus, float& dt, float& dz) {
+    if (softplus && z <= 20.f) {
+        float e = __expf(z);
+        dt = log1pf(e);
+        dz = e / (1.f + e);
+    } else {
+        dt = z;
+        dz = 1.f;
+    }
+}
+
+// Sequence position t of direction k -> pixel index (spec §4.1).
+VM_DEV int pixel_of(int cross, int k, int t, int L, int H, int W) {
+    if (cross == 0 || cross == 2) return t;
+    const int s = k >= 2 ? L - 1 - t : t;
+    if (cross == 1 && (k & 1)) return (s % H) * W + s / H;
+    return s;
+}
+
+VM_DEV int align4(int n) { return (n + 3) & ~3; }
+
+// Row stride of the (T x NP) B/C tiles: 16-byte aligned rows for vector reads when NT % 4 == 0,
+// otherwise an odd stride (conflict-free staging writes).
+template <int NT>
+VM_DEV int bc_stride(int np) {
+    return (NT % 4 == 0) ? np + 4 : np + 1;
+}
+
+template <int NT>
+VM_DEV void load_states(const float* src, float (&v)[NT]) {
+    if constexpr (NT % 4 == 0) {
+#pragma unroll
+        for (int q = 0; q < NT / 4; ++q) {
+            float4 f = reinterpret_cast<const float4*>(src)[q];
+            v[4 * q] = f.x;
+            v[4 * q + 1] = f.y;
+            v[4 * q + 2] = f.z;
+            v[4 * q + 3] = f.w;
+        }
+    } else {
+#pragma unroll
+        for (int j = 0; j < NT; ++j) v[j] = src[j];
+    }
+}
+
+VM_DEV unsigned dyn_smem_bytes() {
+#ifndef VMAMBA_HOST_EMULATION
+    unsigned r;
+    asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
+    return r;
+#else
+    return vm_emu_dyn_smem_bytes();
+#endif
+}
+
+// Block geometry shared by the kernels: which batch row, group, tile of rows and span a block
+// owns, and which row/state slice a thread owns.
+template <int NT, int RPT, int TPR>
+struct Geo {
+    int tid, nthr, RT, R, rt, sg, N, NP, NS, T, TP, logT, C, L, G, Dg, tile, g, b, span, tBegin,
+        tEnd;
+
+    VM_DEV explicit Geo(const ScanParams& p) {
+        tid = threadIdx.x;
+        nthr = blockDim.x;
+        RT = nthr / TPR;
+        R = RT * RPT;
+        rt = tid / TPR;
+        sg = tid % TPR;
+        N = p.dstate;
+        NP = NT * TPR;
+        NS = bc_stride<NT>(NP);
+        T = p.chunk;
+        TP = T + 1;
+        logT = p.chunkShift;
+        C = p.channels;
+        L = p.length;
+        G = p.groups;
+        Dg = p.dimPerGroup;
+        const int tiles = (Dg + R - 1) / R;
+        int bx = blockIdx.x;
+        tile = bx % tiles;
+        bx /= tiles;
+        g = bx % G;
+        b = bx / G;
+        span = blockIdx.y;
+        tBegin = span * p.spanChunks * T;
+        tEnd = min(L, tBegin + p.spanChunks * T);
+    }
+
+    // channel of row rr of this thread, and whether it exists
+    VM_DEV int rho(int rr) const { return rr * RT + rt; }
+    VM_DEV bool rowOk(int rr) const { return tile * R + rho(rr) < Dg; }
+    VM_DEV int channel(int rr) const {
+        const int cl = tile * R + rho(rr);
+        return g * Dg + (cl < Dg ? cl : 0);
+    }
+    VM_DEV size_t rowIndex(int c) const { return (size_t)b * C + c; }
+};
+
+VM_DEV void require(bool ok) {
+    if (!ok) {
+#ifndef VMAMBA_HOST_EMULATION
+        __trap();
+#else
+        vm_emu_trap();
+#endif
+    }
+}
+
+// Stages rows [tile*R, tile*R + R) of the chunk [t0, t0 + tn) into tiles of stride TP:
+// su <- u, sd <- Δ, sz <- dΔ/dz, sg <- dy (each pointer may be null). Positions past the chunk
+// or the group hold zeros (Δ = 0 leaves a state unchanged).
+template <int NT, int RPT, int TPR>
+VM_DEV void stage_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* su,
+                       float* sd, float* sz, float* sgd) {
+    const int total = q.R << q.logT;
+    for (int i = q.tid; i < total; i += q.nthr) {
+        const int r = i >> q.logT;
+        const int t = i & (q.T - 1);
+        const int cl = q.tile * q.R + r;
+        const bool ok = cl < q.Dg && t < tn;
+        float uv = 0.f, dt = 0.f, dz = 0.f, gv = 0.f;
+        if (ok) {
+            const int c = q.g * q.Dg + cl;
+            const int pix = p.cross ? pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width) : t0 + t;
+            const size_t idx = q.rowIndex(c) * q.L + pix;
+            if (su) {
+                const size_t uidx = p.cross ? ((size_t)q.b * q.Dg + cl) * q.L + pix : idx;
+                uv = ld(p.u, uidx, p.itype);
+            }
+            if (sd || sz) {
+                float z = ld(p.delta, idx, p.itype) + (p.bias ? p.bias[c] : 0.f);
+                step_size(z, p.softplus, dt, dz);
+            }
+            if (sgd) gv = ld(p.dy, idx, p.gtype);
+        }
+        const int o = r * q.TP + t;
+        if (su) su[o] = uv;
+        if (sd) sd[o] = dt;
+        if (sz) sz[o] = dz;
+        if (sgd) sgd[o] = gv;
+    }
+}
+
+// Stages the group's B and/or C for the chunk as (T x NS) tiles, state index fastest.
+template <int NT, int RPT, int TPR>
+VM_DEV void stage_bc(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* sB,
+                     float* sC) {
+    const int total = q.NP << q.logT;
+    for (int i = q.tid; i < total; i += q.nthr) {
+        const int n = i >> q.logT;
+        const int t = i & (q.T - 1);
+        float bv = 0.f, cv = 0.f;
+        if (n < q.N && t < tn) {
+            const int pix = p.cross ? pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width) : t0 + t;
+            const size_t idx = ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + pix;
+            if (sB) bv = ld(p.B, idx, p.itype);
+            if (sC) cv = ld(p.C, idx, p.itype);
+        }
+        if (sB) sB[t * q.NS + n] = bv;
+        if (sC) sC[t * q.NS + n] = cv;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state),
+// local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start).
+template <int NT, int RPT, int TPR>
+VM_DEV void fwd_body(const ScanParams& p) {
+    const Geo<NT, RPT, TPR> q(p);
+    VM_SMEM(smem);
+    const int rowTile = align4(q.R * q.TP);
+    const int bcTile = align4(q.T * q.NS);
+    require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
+            (unsigned)(2 * rowTile + 2 * bcTile) * 4u <= dyn_smem_bytes());
+    float* su = smem;
+    float* sd = su + rowTile;
+    float* sB = sd + rowTile;
+    float* sC = sB + bcTile;
+
+    float A2[RPT][NT], h[RPT][NT], Dv[RPT], sumD[RPT];
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const bool ok = q.rowOk(rr);
+        const int c = q.channel(rr);
+        Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
+        sumD[rr] = 0.f;
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            const bool on = ok && n < q.N;
+            A2[rr][j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
+            h[rr][j] = (on && p.h0) ? p.h0[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
+        }
+    }
+
+    for (int t0 = q.tBegin; t0 < q.tEnd; t0 += q.T) {
+        const int tn = min(q.T, q.tEnd - t0);
+        if (p.ckpt) {
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr) {
+                const int c = q.channel(rr);
+#pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    const int n = q.sg * NT + j;
+                    if (q.rowOk(rr) && n < q.N) {
+                        p.ckpt[(q.rowIndex(c) * p.nChunks + (t0 >> q.logT)) * q.N + n] = h[rr][j];
+                    }
+                }
+            }
+        }
+        __syncthreads();
+        stage_rows(p, q, t0, tn, su, sd, nullptr, nullptr);
+        stage_bc(p, q, t0, tn, sB, sC);
+        __syncthreads();
+        for (int t = 0; t < tn; ++t) {
+            float Bv[NT], Cv[NT];
+            load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+            load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr) {
+                const int o = q.rho(rr) * q.TP + t;
+                const float dt = sd[o];
+                const float uu = su[o];
+                const float dtu = dt * uu;
+                float acc = 0.f;
+#pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    const float a = exp2f(dt * A2[rr][j]);
+                    h[rr][j] = fmaf(a, h[rr][j], dtu * Bv[j]);
+                    acc = fmaf(Cv[j], h[rr][j], acc);
+                }
+#pragma unroll
+                for (int off = 1; off < TPR; off <<= 1) acc += VM_SHFL_XOR(acc, off);
+                // y overwrites u in place: every lane of this row has consumed su[o] (the
+                // shuffles above depend on it)
+                if (q.sg == 0) su[o] = fmaf(Dv[rr], uu, acc);
+                sumD[rr] += dt;
+            }
+        }
+        if (p.y) {
+            __syncthreads();
+            const int total = q.R << q.logT;
+            for (int i = q.tid; i < total; i += q.nthr) {
+                const int r = i >> q.logT;
+                const int t = i & (q.T - 1);
+                const int cl = q.tile * q.R + r;
+                if (cl < q.Dg && t < tn) {
+                    const float v = su[r * q.TP + t];
+                    if (p.cross) {
+                        const int pix = pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width);
+                        atomicAdd(static_cast<float*>(p.y) + ((size_t)q.b * q.Dg + cl) * q.L + pix, v);
+                    } else {
+                        st(p.y, q.rowIndex(q.g * q.Dg + cl) * q.L + t0 + t, v, p.otype);
+                    }
+                }
+            }
+        }
+    }
+
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const size_t row = q.rowIndex(q.channel(rr));
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            if (n >= q.N) continue;
+            if (p.hEnd) p.hEnd[(row * p.nSpans + q.span) * q.N + n] = h[rr][j];
+            if (p.last && q.span == p.nSpans - 1) p.last[row * q.N + n] = h[rr][j];
+        }
+        if (p.sumDelta && q.sg == 0) p.sumDelta[row * p.nSpans + q.span] = sumD[rr];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward, local reverse pass of a span (used when the backward is split into spans): runs
+// lambda_t = C_t g_t + ā_{t+1} lambda_{t+1} from zero at the span's end and writes
+// ā_{t0} lambda_{t0} (the span's contribution to the carry into the span on its left) to hEnd,
+// and the span's sum of step sizes to sumDelta.
+template <int NT, int RPT, int TPR>
+VM_DEV void bwd_local_body(const ScanParams& p) {
+    const Geo<NT, RPT, TPR> q(p);
+    VM_SMEM(smem);
+    const int rowTile = align4(q.R * q.TP);
+    const int bcTile = align4(q.T * q.NS);
+    require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
+            (unsigned)(2 * rowTile + bcTile) * 4u <= dyn_smem_bytes());
+    float* sd = smem;
+    float* sgd = sd + rowTile;
+    float* sC = sgd + rowTile;
+
+    float A2[RPT][NT], x[RPT][NT], sumD[RPT];
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const int c = q.channel(rr);
+        sumD[rr] = 0.f;
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            A2[rr][j] = (q.rowOk(rr) && n < q.N) ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
+            x[rr][j] = 0.f;
+        }
+    }
+    const int cFirst = q.tBegin >> q.logT;
+    const int cLast = (q.tEnd - 1) >> q.logT;
+    for (int ci = cLast; ci >= cFirst; --ci) {
+        const int t0 = ci << q.logT;
+        const int tn = min(q.T, q.tEnd - t0);
+        __syncthreads();
+        stage_rows(p, q, t0, tn, nullptr, sd, nullptr, sgd);
+        stage_bc(p, q, t0, tn, nullptr, sC);
+        __syncthreads();
+        for (int t = tn - 1; t >= 0; --t) {
+            float Cv[NT];
+            load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr) {
+                const int o = q.rho(rr) * q.TP + t;
+                const float dt = sd[o];
+                const float gg = sgd[o];
+#pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    const float lam = fmaf(Cv[j], gg, x[rr][j]);
+                    x[rr][j] = exp2f(dt * A2[rr][j]) * lam;
+                }
+                sumD[rr] += dt;
+            }
+        }
+    }
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const size_t row = q.rowIndex(q.channel(rr));
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            if (n < q.N) p.hEnd[(row * p.nSpans + q.span) * q.N + n] = x[rr][j];
+        }
+        if (q.sg == 0) p.sumDelta[row * p.nSpans + q.span] = sumD[rr];
+    }
+}
+
+// Reduce-scatter of V values over the lanes that differ in bits OFF, OFF/2, ..., STOP: while
+// more than one value is left, a lane keeps half of them (the upper half when its OFF bit is
+// set) and adds its partner's copy of that half; once one value is left, the remaining levels
+// are plain all-reduce steps, and only the lane with those bits clear stays the writer.
+template <int V, int OFF, int STOP>
+struct Butterfly {
+    static VM_DEV void run(float* v, int lane, int& base, bool& writer) {
+        if constexpr (OFF >= STOP && OFF >= 1) {
+            if constexpr (V > 1) {
+                constexpr int H = V / 2;
+                const bool up = (lane & OFF) != 0;
+#pragma unroll
+                for (int i = 0; i < H; ++i) {
+                    const float send = up ? v[i] : v[i + H];
+                    const float keep = up ? v[i + H] : v[i];
+                    v[i] = keep + VM_SHFL_XOR(send, OFF);
+                }
+                if (up) base += H;
+                Butterfly<H, OFF / 2, STOP>::run(v, lane, base, writer);
+            } else {
+                v[0] += VM_SHFL_XOR(v[0], OFF);
+                if (lane & OFF) writer = false;
+                Butterfly<1, OFF / 2, STOP>::run(v, lane, base, writer);
+            }
+        }
+    }
+};
+
+template <int X>
+struct Log2 {
+    static constexpr int value = 1 + Log2<X / 2>::value;
+};
+template <>
+struct Log2<1> {
+    static constexpr int value = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Backward of a span: walks its chunks right to left. Per chunk: stage the inputs, rescan the
+// chunk forwards from its checkpoint into shared memory, then walk it backwards carrying lambda
+// and form the gradients of spec §5.3. du and ddelta are written per element; dB and dC are
+// summed over the block's rows (warp butterfly, then across warps) and added atomically; dA,
+// dD and d(delta_bias) are summed per thread over the span and added atomically at the end.
+template <int NT, int RPT, int TPR>
+VM_DEV void bwd_body(const ScanParams& p) {
+    const Geo<NT, RPT, TPR> q(p);
+    VM_SMEM(smem);
+    const int nwarps = q.nthr / 32;
+    const int rowTile = align4(q.R * q.TP);
+    const int bcTile = align4(q.T * q.NS);
+    const int hTile = q.T * RPT * NT * q.nthr;
+    const int redTile = nwarps * 2 * q.NP * q.TP;
+    require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
+            (unsigned)(4 * rowTile + 2 * bcTile + hTile + redTile) * 4u <= dyn_smem_bytes());
+    float* su = smem;           // u, then du
+    float* sd = su + rowTile;   // Δ
+    float* sz = sd + rowTile;   // dΔ/dz, then ddelta
+    float* sgd = sz + rowTile;  // dy
+    float* sB = sgd + rowTile;
+    float* sC = sB + bcTile;
+    float* sH = sC + bcTile;    // states of the chunk, (T, RPT, NT) per thread, thread fastest
+    float* red = sH + hTile;    // (warps, 2*NP, TP) partial dB/dC
+
+    const int lane = q.tid & 31;
+    const int warp = q.tid >> 5;
+
+    float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT], dbacc[RPT];
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const bool ok = q.rowOk(rr);
+        const int c = q.channel(rr);
+        Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
+        dDacc[rr] = 0.f;
+        dbacc[rr] = 0.f;
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            const bool on = ok && n < q.N;
+            A2[rr][j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
+            x[rr][j] = (on && p.mu) ? p.mu[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
+            dAacc[rr][j] = 0.f;
+        }
+    }
+
+    const int cFirst = q.tBegin >> q.logT;
+    const int cLast = (q.tEnd - 1) >> q.logT;
+    for (int ci = cLast; ci >= cFirst; --ci) {
+        const int t0 = ci << q.logT;
+        const int tn = min(q.T, q.tEnd - t0);
+        __syncthreads();
+        stage_rows(p, q, t0, tn, su, sd, sz, sgd);
+        stage_bc(p, q, t0, tn, sB, sC);
+        float hc[RPT][NT];
+#pragma unroll
+        for (int rr = 0; rr < RPT; ++rr) {
+            const int c = q.channel(rr);
+#pragma unroll
+            for (int j = 0; j < NT; ++j) {
+                const int n = q.sg * NT + j;
+                hc[rr][j] = (q.rowOk(rr) && n < q.N)
+                                    ? p.ckpt[(q.rowIndex(c) * p.nChunks + ci) * q.N + n]
+                                    : 0.f;
+            }
+        }
+        __syncthreads();
+
+        // forward rescan of the chunk
+        {
+            float h[RPT][NT];
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr)
+#pragma unroll
+                for (int j = 0; j < NT; ++j) h[rr][j] = hc[rr][j];
+            for (int t = 0; t < tn; ++t) {
+                float Bv[NT];
+                load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+#pragma unroll
+                for (int rr = 0; rr < RPT; ++rr) {
+                    const int o = q.rho(rr) * q.TP + t;
+                    const float dt = sd[o];
+                    const float dtu = dt * su[o];
+#pragma unroll
+                    for (int j = 0; j < NT; ++j) {
+                        h[rr][j] = fmaf(exp2f(dt * A2[rr][j]), h[rr][j], dtu * Bv[j]);
+                        sH[((t * RPT + rr) * NT + j) * q.nthr + q.tid] = h[rr][j];
+                    }
+                }
+            }
+        }
+
+        // reverse walk
+        for (int t = tn - 1; t >= 0; --t) {
+            float Bv[NT], Cv[NT];
+            load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+            load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+            float vq[2 * NT];
+#pragma unroll
+            for (int j = 0; j < 2 * NT; ++j) vq[j] = 0.f;
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr) {
+                const int o = q.rho(rr) * q.TP + t;
+                const float dt = sd[o];
+                const float uu = su[o];
+                const float gg = sgd[o];
+                const float dz = sz[o];
+                const float dtu = dt * uu;
+                float sdu = 0.f, sdd = 0.f;
+#pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    const float hcur = sH[((t * RPT + rr) * NT + j) * q.nthr + q.tid];
+                    const float hprev =
+                            t > 0 ? sH[(((t - 1) * RPT + rr) * NT + j) * q.nthr + q.tid] : hc[rr][j];
+                    const float lam = fmaf(Cv[j], gg, x[rr][j]);
+                    const float a = exp2f(dt * A2[rr][j]);
+                    const float ah = a * hprev;
+                    sdd = fmaf(lam, fmaf(Bv[j], uu, A2[rr][j] * kLn2 * ah), sdd);
+                    dAacc[rr][j] = fmaf(lam * dt, ah, dAacc[rr][j]);
+                    sdu = fmaf(lam, Bv[j], sdu);
+                    vq[j] = fmaf(lam, dtu, vq[j]);
+                    vq[NT + j] = fmaf(gg, hcur, vq[NT + j]);
+                    x[rr][j] = a * lam;
+                }
+#pragma unroll
+                for (int off = 1; off < TPR; off <<= 1) {
+                    sdu += VM_SHFL_XOR(sdu, off);
+                    sdd += VM_SHFL_XOR(sdd, off);
+                }
+                if (q.sg == 0) {
+                    const float dd = sdd * dz;
+                    su[o] = fmaf(Dv[rr], gg, dt * sdu);  // du replaces u
+                    sz[o] = dd;                          // ddelta replaces dΔ/dz
+                    dDacc[rr] = fmaf(gg, uu, dDacc[rr]);
+                    dbacc[rr] += dd;
+                }
+            }
+            // sum dB/dC over the rows of this warp
+            constexpr int V = 2 * NT;
+            int base = 0;
+            bool writer = true;
+            Butterfly<V, 16, TPR>::run(vq, lane, base, writer);
+            constexpr int LEVELS = Log2<32 / TPR>::value;
+            constexpr int VEND = (V >> LEVELS) > 0 ? (V >> LEVELS) : 1;
+            if (writer) {
+#pragma unroll
+                for (int i = 0; i < VEND; ++i) {
+                    const int vi = base + i;
+                    const int qn = (vi / NT) * q.NP + q.sg * NT + (vi % NT);
+                    red[(warp * 2 * q.NP + qn) * q.TP + t] = vq[i];
+                }
+            }
+        }
+        __syncthreads();
+
+        // du, ddelta
+        {
+            const int total = q.R << q.logT;
+            for (int i = q.tid; i < total; i += q.nthr) {
+                const int r = i >> q.logT;
+                const int t = i & (q.T - 1);
+                const int cl = q.tile * q.R + r;
+                if (cl < q.Dg && t < tn) {
+                    const size_t idx = q.rowIndex(q.g * q.Dg + cl) * q.L + t0 + t;
+                    st(p.du, idx, su[r * q.TP + t], p.gradType);
+                    st(p.ddelta, idx, sz[r * q.TP + t], p.gradType);
+                }
+            }
+        }
+        // dB, dC
+        {
+            const int total = (2 * q.NP) << q.logT;
+            for (int i = q.tid; i < total; i += q.nthr) {
+                const int t = i & (q.T - 1);
+                const int qn = i >> q.logT;
+                const int qq = qn / q.NP;
+                const int n = qn - qq * q.NP;
+                if (t < tn && n < q.N) {
+                    float s = 0.f;
+                    for (int w = 0; w < nwarps; ++w) s += red[(w * 2 * q.NP + qn) * q.TP + t];
+                    float* dst = qq == 0 ? p.dB : p.dC;
+                    atomicAdd(dst + ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + t0 + t, s);
+                }
+            }
+        }
+    }
+
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const int c = q.channel(rr);
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            if (n < q.N) atomicAdd(p.dA + (size_t)c * q.N + n, dAacc[rr][j]);
+        }
+        if (q.sg == 0) {
+            if (p.dD) atomicAdd(p.dD + c, dDacc[rr]);
+            if (p.dbias) atomicAdd(p.dbias + c, dbacc[rr]);
+        }
+    }
+}
+
+}  // namespace vmscan
+
+// ---------------------------------------------------------------------------------------------
+// Chains spans: for each (batch, channel, state), left to right (or right to left with
+// `reverse`), carry[s] = H; H = exp(A * sumDelta[s]) * H + hEnd[s]. Forward: the carries are
+// the start states of the spans and H ends as the last state. Reverse: the carries are the
+// lambda contributions entering each span from its right.
+VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
+    const long long total = (long long)p.batch * p.channels * p.dstate;
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    const int N = p.dstate;
+    const int n = (int)(i % N);
+    const long long bc = i / N;
+    const int c = (int)(bc % p.channels);
+    const float a2 = p.A[(size_t)c * N + n] * vmscan::kLog2e;
+    const int S = p.nSpans;
+    float H = 0.f;
+    for (int k = 0; k < S; ++k) {
+        const int s = p.reverse ? S - 1 - k : k;
+        const size_t o = (size_t)bc * S + s;
+        p.ckpt[o * N + n] = H;
+        H = fmaf(exp2f(a2 * p.sumDelta[o]), H, p.hEnd[o * N + n]);
+    }
+    if (p.last) p.last[(size_t)bc * N + n] = H;
+}
+
+// Kernel entry points: ss_{fwd,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows per
+// thread, threads per row). The Java launch-config table lists exactly these combinations.
+#define VM_INSTANTIATE(NT, RPT, TPR)                                                        \
+    VM_KERNEL void ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
+        vmscan::fwd_body<NT, RPT, TPR>(p);                                                  \
+    }                                                                                       \
+    VM_KERNEL void ss_bwdlocal_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {           \
+        vmscan::bwd_local_body<NT, RPT, TPR>(p);                                            \
+    }                                                                                       \
+    VM_KERNEL void ss_bwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
+        vmscan::bwd_body<NT, RPT, TPR>(p);                                                  \
+    }
+
+// The set below must match LaunchConfigs.KERNELS: all rows-per-thread variants where they fit in
+// registers without spilling; one row per thread for N > 16.
+#define VM_INSTANTIATE_ROWS(NT, TPR) \
+    VM_INSTANTIATE(NT, 1, TPR)       \
+    VM_INSTANTIATE(NT, 2, TPR)       \
+    VM_INSTANTIATE(NT, 4, TPR)
+
+VM_INSTANTIATE_ROWS(1, 1)
+VM_INSTANTIATE_ROWS(2, 1)
+VM_INSTANTIATE_ROWS(4, 1)
+VM_INSTANTIATE_ROWS(8, 1)
+VM_INSTANTIATE_ROWS(4, 2)
+VM_INSTANTIATE_ROWS(4, 4)
+VM_INSTANTIATE(16, 1, 1)
+VM_INSTANTIATE(16, 2, 1)
+VM_INSTANTIATE(8, 1, 2)
+VM_INSTANTIATE(8, 2, 2)
+VM_INSTANTIATE(16, 1, 2)
+VM_INSTANTIATE(16, 1, 4)
+VM_INSTANTIATE(16, 1, 8)
+VM_INSTANTIATE(16, 1, 16)

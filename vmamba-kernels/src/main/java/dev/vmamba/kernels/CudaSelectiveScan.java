@@ -1,0 +1,293 @@
+package dev.vmamba.kernels;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.vmamba.core.scan.CrossScanInputs;
+import dev.vmamba.core.scan.ScanBackend;
+import dev.vmamba.core.scan.ScanGradients;
+import dev.vmamba.core.scan.ScanInputs;
+import dev.vmamba.core.scan.ScanOutput;
+import dev.vmamba.core.scan.SelectiveScan;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The {@link ScanBackend#CUDA} selective scan: the kernels of this module behind core's {@link
+ * SelectiveScan} interface, on DJL PyTorch-engine GPU tensors without host copies.
+ *
+ * <p>Per call it makes non-contiguous inputs dense (a device copy, released after the call), picks
+ * the launch configuration -- the caller's forced fields from {@link ScanTuning}, the rest
+ * autotuned once per device and shape ({@link ScanAutotuner}) or taken from the heuristic table --
+ * and runs {@link SelectiveScanKernels}. {@link #crossScanMerge} uses the fused kernel unless
+ * {@link ScanTuning#fusedCrossScan()} is off.
+ *
+ * <p>Numerics: float32 arithmetic throughout (half inputs converted on load, state in float32),
+ * {@code exp} through the hardware {@code ex2.approx} as in the official kernels; gradients of B,
+ * C, A, D and delta_bias are summed with float atomics, so their last bits vary between runs.
+ */
+public final class CudaSelectiveScan implements SelectiveScan {
+
+    /**
+     * {@code -Dvmamba.cuda.autotune=false} turns timing off process-wide: every free launch field
+     * then comes from the heuristic table (deterministic configurations, no tuning time).
+     */
+    public static final boolean AUTOTUNE_ENABLED =
+            Boolean.parseBoolean(System.getProperty("vmamba.cuda.autotune", "true"));
+
+    private final ScanTuning tuning;
+    private final ScanAutotuner tuner;
+
+    /** Autotuned launch configurations, fused cross-scan. */
+    public CudaSelectiveScan() {
+        this(ScanTuning.AUTO);
+    }
+
+    /**
+     * @param tuning which launch fields are forced and whether the rest is timed
+     */
+    public CudaSelectiveScan(ScanTuning tuning) {
+        this.tuning = tuning;
+        this.tuner = ScanAutotuner.shared();
+    }
+
+    /**
+     * @return the tuning of this scan
+     */
+    public ScanTuning tuning() {
+        return tuning;
+    }
+
+    @Override
+    public ScanBackend backend() {
+        return ScanBackend.CUDA;
+    }
+
+    @Override
+    public boolean supports(Device device) {
+        return Device.Type.GPU.equals(device.getDeviceType()) && CudaKernels.isAvailable();
+    }
+
+    @Override
+    public ScanOutput forward(ScanInputs inputs, boolean returnLastState) {
+        return forward(inputs, returnLastState, DataType.FLOAT32);
+    }
+
+    /**
+     * Forward with a choice of output type (the official "oflex" behaviour): float32, or the
+     * inputs' half type.
+     *
+     * @param inputs the arguments, on a GPU
+     * @param returnLastState whether to return the final state (float32)
+     * @param outputType float32 or the inputs' element type
+     * @return y and optionally the last state
+     */
+    public ScanOutput forward(ScanInputs inputs, boolean returnLastState, DataType outputType) {
+        NDManager owner = inputs.u().getManager();
+        try (NDManager tmp = owner.newSubManager()) {
+            ScanInputs in = dense(inputs, tmp);
+            LaunchConfig cfg =
+                    config(
+                            ScanOp.FORWARD,
+                            in,
+                            outputType.toString(),
+                            c -> {
+                                ScanOutput o =
+                                        SelectiveScanKernels.forward(
+                                                in, returnLastState, outputType, c);
+                                o.y().close();
+                                if (o.lastState() != null) {
+                                    o.lastState().close();
+                                }
+                            });
+            ScanOutput out = SelectiveScanKernels.forward(in, returnLastState, outputType, cfg);
+            out.y().attach(owner);
+            if (out.lastState() != null) {
+                out.lastState().attach(owner);
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public ScanGradients backward(ScanInputs inputs, NDArray dy) {
+        NDManager owner = inputs.u().getManager();
+        try (NDManager tmp = owner.newSubManager()) {
+            ScanInputs in = dense(inputs, tmp);
+            NDArray g = DevicePointers.contiguous(dy, tmp);
+            LaunchConfig cfg =
+                    config(
+                            ScanOp.BACKWARD,
+                            in,
+                            g.getDataType().toString(),
+                            c -> close(SelectiveScanKernels.backward(in, g, c)));
+            ScanGradients out = SelectiveScanKernels.backward(in, g, cfg);
+            for (NDArray x :
+                    new NDArray[] {
+                        out.du(),
+                        out.dDelta(),
+                        out.dA(),
+                        out.dB(),
+                        out.dC(),
+                        out.dD(),
+                        out.dDeltaBias()
+                    }) {
+                if (x != null) {
+                    x.attach(owner);
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public NDArray crossScanMerge(CrossScanInputs inputs) {
+        if (!tuning.fusedCrossScan()) {
+            return SelectiveScan.super.crossScanMerge(inputs);
+        }
+        NDManager owner = inputs.u().getManager();
+        try (NDManager tmp = owner.newSubManager()) {
+            CrossScanInputs in =
+                    new CrossScanInputs(
+                            DevicePointers.contiguous(inputs.u(), tmp),
+                            DevicePointers.contiguous(inputs.delta(), tmp),
+                            DevicePointers.contiguous(inputs.a(), tmp),
+                            DevicePointers.contiguous(inputs.b(), tmp),
+                            DevicePointers.contiguous(inputs.c(), tmp),
+                            dense(inputs.d(), tmp),
+                            dense(inputs.deltaBias(), tmp),
+                            inputs.deltaSoftplus(),
+                            inputs.mode());
+            ScanShape s = crossShape(in);
+            String label = in.u().getDataType() + "/" + in.mode();
+            Device device = in.u().getDevice();
+            SelectiveScanKernels.requireGpu(device);
+            CudaDevice dev = CudaKernels.device(device.getDeviceId());
+            LaunchConfig cfg;
+            if (autotune()) {
+                List<LaunchConfig> cands =
+                        LaunchConfigs.candidates(
+                                ScanOp.CROSS_FORWARD,
+                                s,
+                                tuning,
+                                dev.multiprocessors(),
+                                dev.maxSharedBytes());
+                cfg =
+                        tuner.choose(
+                                ScanAutotuner.key(device, ScanOp.CROSS_FORWARD, s, label, tuning),
+                                device,
+                                cands,
+                                c -> SelectiveScanKernels.crossScanMerge(in, c).close());
+            } else {
+                cfg =
+                        LaunchConfigs.heuristic(
+                                ScanOp.CROSS_FORWARD,
+                                s,
+                                tuning,
+                                dev.multiprocessors(),
+                                dev.maxSharedBytes());
+            }
+            NDArray y = SelectiveScanKernels.crossScanMerge(in, cfg);
+            y.attach(owner);
+            return y;
+        }
+    }
+
+    private boolean autotune() {
+        return AUTOTUNE_ENABLED && tuning.autotune() && !tuning.fullyForced();
+    }
+
+    private static ScanShape crossShape(CrossScanInputs in) {
+        long b = in.u().getShape().get(0);
+        long d = in.u().getShape().get(1);
+        long l = in.u().getShape().get(2) * in.u().getShape().get(3);
+        long k = CrossScanInputs.K;
+        SelectiveScanKernels.requireSizes(b, k * d, k, in.a().getShape().get(1), l);
+        return new ScanShape(
+                (int) b, (int) (k * d), (int) k, (int) in.a().getShape().get(1), (int) l);
+    }
+
+    private LaunchConfig config(
+            ScanOp op, ScanInputs in, String dtype, Consumer<LaunchConfig> trial) {
+        ScanShape s = SelectiveScanKernels.validate(in);
+        Device device = in.device();
+        SelectiveScanKernels.requireGpu(device);
+        CudaDevice dev = CudaKernels.device(device.getDeviceId());
+        if (!autotune()) {
+            return LaunchConfigs.heuristic(
+                    op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes());
+        }
+        String label =
+                in.u().getDataType()
+                        + "/"
+                        + dtype
+                        + (in.d() != null ? "/D" : "")
+                        + (in.deltaBias() != null ? "/bias" : "");
+        List<LaunchConfig> cands =
+                LaunchConfigs.candidates(
+                        op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes());
+        return tuner.choose(ScanAutotuner.key(device, op, s, label, tuning), device, cands, trial);
+    }
+
+    /**
+     * The launch configuration this scan uses for an operation on these inputs: the autotuned
+     * choice once a call has tuned it, else the heuristic one.
+     *
+     * @param op {@link ScanOp#FORWARD} or {@link ScanOp#BACKWARD}
+     * @param in the arguments, on a GPU
+     * @param type the output type (forward) or dy's type (backward)
+     * @return the configuration
+     */
+    public LaunchConfig configFor(ScanOp op, ScanInputs in, DataType type) {
+        String dtype = type.toString();
+        ScanShape s = SelectiveScanKernels.validate(in);
+        Device device = in.device();
+        SelectiveScanKernels.requireGpu(device);
+        CudaDevice dev = CudaKernels.device(device.getDeviceId());
+        String label =
+                in.u().getDataType()
+                        + "/"
+                        + dtype
+                        + (in.d() != null ? "/D" : "")
+                        + (in.deltaBias() != null ? "/bias" : "");
+        LaunchConfig hit =
+                autotune() ? tuner.cached(ScanAutotuner.key(device, op, s, label, tuning)) : null;
+        return hit != null
+                ? hit
+                : LaunchConfigs.heuristic(
+                        op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes());
+    }
+
+    private static ScanInputs dense(ScanInputs in, NDManager tmp) {
+        return new ScanInputs(
+                DevicePointers.contiguous(in.u(), tmp),
+                DevicePointers.contiguous(in.delta(), tmp),
+                DevicePointers.contiguous(in.a(), tmp),
+                DevicePointers.contiguous(in.b(), tmp),
+                DevicePointers.contiguous(in.c(), tmp),
+                dense(in.d(), tmp),
+                dense(in.deltaBias(), tmp),
+                in.deltaSoftplus());
+    }
+
+    private static NDArray dense(NDArray x, NDManager tmp) {
+        return x == null ? null : DevicePointers.contiguous(x, tmp);
+    }
+
+    private static void close(ScanGradients g) {
+        for (NDArray x :
+                new NDArray[] {
+                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
+                }) {
+            if (x != null) {
+                x.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CudaSelectiveScan(" + tuning + ")";
+    }
+}

@@ -1,0 +1,180 @@
+package dev.vmamba.kernels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+
+/**
+ * Zero-copy access to the device memory of DJL PyTorch-engine tensors.
+ *
+ * <p>{@code NDArray.toByteBuffer()} copies a GPU tensor to the host. The engine's package-private
+ * native {@code PyTorchLibrary.torchDirectByteBuffer(handle)} instead wraps {@code data_ptr()} in a
+ * direct buffer without copying; for a CUDA tensor that address is the device pointer. It is
+ * reached by reflection, and the buffer's address field is read through {@code sun.misc.Unsafe}
+ * (module {@code jdk.unsupported}). A buffer cannot describe more than 2 GiB, so a larger tensor is
+ * addressed through a one-element view of it, whose data pointer is the tensor's own.
+ *
+ * <p>Contiguity is asked of the engine ({@code torchIsContiguous}); {@link #contiguous} makes a
+ * dense copy on the device when needed.
+ */
+final class DevicePointers {
+
+    private static final Object LIB;
+    private static final Method DIRECT_BUFFER;
+    private static final Method IS_CONTIGUOUS;
+    private static final Method TO_CONTIGUOUS;
+    private static final MethodHandle GET_LONG;
+    private static final Object UNSAFE;
+    private static final long ADDRESS_OFFSET;
+    private static final Throwable PROBLEM;
+
+    static {
+        Object lib = null;
+        Method direct = null;
+        Method isContiguous = null;
+        Method toContiguous = null;
+        MethodHandle getLong = null;
+        Object unsafe = null;
+        long offset = -1;
+        Throwable problem = null;
+        try {
+            Class<?> c = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+            Field f = c.getDeclaredField("LIB");
+            f.setAccessible(true);
+            lib = f.get(null);
+            direct = c.getDeclaredMethod("torchDirectByteBuffer", long.class);
+            direct.setAccessible(true);
+            isContiguous = c.getDeclaredMethod("torchIsContiguous", long.class);
+            isContiguous.setAccessible(true);
+            toContiguous = c.getDeclaredMethod("torchToContiguous", long.class);
+            toContiguous.setAccessible(true);
+            Class<?> u = Class.forName("sun.misc.Unsafe");
+            Field theUnsafe = u.getDeclaredField("theUnsafe");
+            theUnsafe.setAccessible(true);
+            unsafe = theUnsafe.get(null);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodHandle fieldOffset =
+                    lookup.findVirtual(
+                            u, "objectFieldOffset", MethodType.methodType(long.class, Field.class));
+            offset = (long) fieldOffset.invoke(unsafe, Buffer.class.getDeclaredField("address"));
+            getLong =
+                    lookup.findVirtual(
+                            u,
+                            "getLong",
+                            MethodType.methodType(long.class, Object.class, long.class));
+        } catch (Throwable t) { // reflection into engine internals: report any failure per call
+            problem = t;
+        }
+        LIB = lib;
+        DIRECT_BUFFER = direct;
+        IS_CONTIGUOUS = isContiguous;
+        TO_CONTIGUOUS = toContiguous;
+        UNSAFE = unsafe;
+        ADDRESS_OFFSET = offset;
+        GET_LONG = getLong;
+        PROBLEM = problem;
+    }
+
+    private DevicePointers() {}
+
+    private static void requireAccess() {
+        if (PROBLEM != null) {
+            throw new UnsupportedOperationException(
+                    "cannot reach the PyTorch engine's tensor memory (DJL "
+                            + "PyTorchLibrary internals or sun.misc.Unsafe unavailable): "
+                            + PROBLEM,
+                    PROBLEM);
+        }
+    }
+
+    private static long handle(NDArray x) {
+        if (!(x instanceof PtNDArray)) {
+            throw new IllegalArgumentException(
+                    "the CUDA selective scan needs PyTorch-engine arrays, got "
+                            + x.getClass().getName());
+        }
+        return ((PtNDArray) x).getHandle();
+    }
+
+    private static Object invoke(Method m, long handle) {
+        requireAccess();
+        try {
+            return m.invoke(LIB, handle);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new IllegalStateException(cause);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Whether the tensor is dense in row-major order (what the kernels index).
+     *
+     * @param x a PyTorch-engine array
+     * @return true if contiguous
+     */
+    static boolean isContiguous(NDArray x) {
+        return (Boolean) invoke(IS_CONTIGUOUS, handle(x));
+    }
+
+    /**
+     * The array itself if contiguous, else a dense copy on the same device owned by {@code
+     * manager}.
+     *
+     * @param x a PyTorch-engine array
+     * @param manager owner of a copy (a PyTorch-engine manager)
+     * @return a contiguous array with the same values
+     */
+    static NDArray contiguous(NDArray x, ai.djl.ndarray.NDManager manager) {
+        if (isContiguous(x)) {
+            return x;
+        }
+        long h = (Long) invoke(TO_CONTIGUOUS, handle(x));
+        return new PtNDArray((PtNDManager) manager, h);
+    }
+
+    /**
+     * The address of the first element ({@code data_ptr()}); for a GPU tensor, its device pointer.
+     * No data is copied.
+     *
+     * @param x a contiguous PyTorch-engine array
+     * @return the address
+     */
+    static long address(NDArray x) {
+        long bytes = x.size() * x.getDataType().getNumOfBytes();
+        if (bytes > 0 && bytes < Integer.MAX_VALUE) {
+            return bufferAddress((ByteBuffer) invoke(DIRECT_BUFFER, handle(x)));
+        }
+        // over 2 GiB: the data pointer of a one-element view is the tensor's data pointer
+        try (NDArray flat = x.reshape(-1);
+                NDArray first = flat.get(new NDIndex("0:1"))) {
+            return bufferAddress((ByteBuffer) invoke(DIRECT_BUFFER, handle(first)));
+        }
+    }
+
+    private static long bufferAddress(ByteBuffer b) {
+        if (!b.isDirect()) {
+            throw new IllegalStateException("engine returned a heap buffer for a tensor");
+        }
+        try {
+            return (long) GET_LONG.invoke(UNSAFE, (Object) b, ADDRESS_OFFSET);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.vmamba.kernels;
+
+/**
+ * How the scan kernels are launched, as data (chosen by {@link LaunchConfigs} and {@link
+ * ScanAutotuner}, or forced by the caller through {@link ScanTuning}).
+ *
+ * <p>A thread walks time sequentially over {@code nrows} channel rows and {@code statesPerThread}
+ * of their N states (the items it keeps in registers); when N is larger, {@code threadsPerRow(N)}
+ * neighbouring lanes share a row. A block holds {@code rowThreads} such threads per row slice, i.e.
+ * {@code rowThreads · nrows} channel rows of one B/C group, and stages {@code chunk} time steps at
+ * a time in shared memory. With {@code spanChunks > 0} the sequence is cut into spans of that many
+ * chunks that are scanned in parallel and chained (two-level scan, for few rows and long
+ * sequences); {@code 0} scans each row in one pass.
+ *
+ * @param rowThreads threads per row slice of a block (block size = rowThreads · threadsPerRow)
+ * @param nrows channel rows per thread (1, 2 or 4), the analogue of the official {@code nrows}
+ * @param statesPerThread states per thread (1, 2, 4, 8 or 16)
+ * @param chunk time steps staged per tile (a power of two, 4..256)
+ * @param spanChunks chunks per span of the two-level scan, or 0 for a single pass
+ */
+public record LaunchConfig(
+        int rowThreads, int nrows, int statesPerThread, int chunk, int spanChunks) {
+
+    /** Validates the values each field can take; fit to a shape is checked by {@link #check}. */
+    public LaunchConfig {
+        if (rowThreads < 1 || rowThreads > 1024) {
+            throw new IllegalArgumentException("rowThreads must be in 1..1024, got " + rowThreads);
+        }
+        if (nrows != 1 && nrows != 2 && nrows != 4) {
+            throw new IllegalArgumentException("nrows must be 1, 2 or 4, got " + nrows);
+        }
+        if (Integer.bitCount(statesPerThread) != 1 || statesPerThread > 16) {
+            throw new IllegalArgumentException(
+                    "statesPerThread must be 1, 2, 4, 8 or 16, got " + statesPerThread);
+        }
+        if (Integer.bitCount(chunk) != 1 || chunk < 4 || chunk > 256) {
+            throw new IllegalArgumentException(
+                    "chunk must be a power of two in 4..256, got " + chunk);
+        }
+        if (spanChunks < 0) {
+            throw new IllegalArgumentException("spanChunks must be >= 0, got " + spanChunks);
+        }
+    }
+
+    /** Which kernel of a plan (they differ in shared memory). */
+    enum Kind {
+        FWD,
+        BWD_LOCAL,
+        BWD
+    }
+
+    /**
+     * Lanes per channel row for a state size.
+     *
+     * @param dState N
+     * @return {@code max(1, nextPow2(N) / statesPerThread)}
+     */
+    public int threadsPerRow(int dState) {
+        return Math.max(1, nextPow2(dState) / statesPerThread);
+    }
+
+    /**
+     * @param dState N
+     * @return threads per block
+     */
+    public int blockThreads(int dState) {
+        return rowThreads * threadsPerRow(dState);
+    }
+
+    /**
+     * @return channel rows per block
+     */
+    public int rowsPerBlock() {
+        return rowThreads * nrows;
+    }
+
+    /**
+     * @param length L
+     * @return chunks per sequence
+     */
+    public int chunks(int length) {
+        return (length + chunk - 1) / chunk;
+    }
+
+    /**
+     * @param length L
+     * @return chunks per span (all of them for a single pass)
+     */
+    public int spanChunksFor(int length) {
+        int n = chunks(length);
+        return spanChunks <= 0 || spanChunks >= n ? n : spanChunks;
+    }
+
+    /**
+     * @param length L
+     * @return spans per sequence (1 for a single pass)
+     */
+    public int spans(int length) {
+        int n = chunks(length);
+        int s = spanChunksFor(length);
+        return (n + s - 1) / s;
+    }
+
+    /** Name suffix of the kernels of this configuration, {@code <NT>_<nrows>_<TPR>}. */
+    String kernelSuffix(int dState) {
+        return statesPerThread + "_" + nrows + "_" + threadsPerRow(dState);
+    }
+
+    /** Dynamic shared memory of one kernel, mirroring the layout in {@code selective_scan.cu}. */
+    int sharedBytes(Kind kind, int dState) {
+        int tpr = threadsPerRow(dState);
+        int np = statesPerThread * tpr;
+        int ns = statesPerThread % 4 == 0 ? np + 4 : np + 1;
+        int tp = chunk + 1;
+        int threads = rowThreads * tpr;
+        long row = align4((long) rowsPerBlock() * tp);
+        long bc = align4((long) chunk * ns);
+        long floats;
+        switch (kind) {
+            case FWD:
+                floats = 2 * row + 2 * bc;
+                break;
+            case BWD_LOCAL:
+                floats = 2 * row + bc;
+                break;
+            default:
+                floats =
+                        4 * row
+                                + 2 * bc
+                                + (long) chunk * nrows * statesPerThread * threads
+                                + (long) (threads / 32) * 2 * np * tp;
+        }
+        long bytes = floats * 4;
+        return bytes > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) bytes;
+    }
+
+    /**
+     * Checks that this configuration can run a problem: kernel variant compiled, block size a
+     * multiple of 32 up to 1024, grid within limits.
+     *
+     * @param dState N
+     * @param batch Bt
+     * @param groups G
+     * @param dimPerGroup channels per group
+     * @param length L
+     * @throws IllegalArgumentException with the reason otherwise
+     */
+    public void check(int dState, int batch, int groups, int dimPerGroup, int length) {
+        int tpr = threadsPerRow(dState);
+        if (!LaunchConfigs.hasKernel(statesPerThread, nrows, tpr)) {
+            throw new IllegalArgumentException(
+                    "no kernel for "
+                            + statesPerThread
+                            + " states per thread, nrows "
+                            + nrows
+                            + ", "
+                            + tpr
+                            + " threads per row (N = "
+                            + dState
+                            + "); compiled variants: "
+                            + LaunchConfigs.kernelVariants());
+        }
+        int threads = blockThreads(dState);
+        if (threads % 32 != 0 || threads > 1024) {
+            throw new IllegalArgumentException(
+                    "block of "
+                            + threads
+                            + " threads (rowThreads "
+                            + rowThreads
+                            + " × "
+                            + tpr
+                            + " per row) must be a multiple of 32 up to 1024");
+        }
+        long tiles = (dimPerGroup + rowsPerBlock() - 1) / rowsPerBlock();
+        long gridX = (long) batch * groups * tiles;
+        if (gridX > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("grid of " + gridX + " blocks is too large");
+        }
+        if (spans(length) > 65535) {
+            throw new IllegalArgumentException(
+                    spans(length) + " spans exceed the grid limit 65535; use longer spans");
+        }
+    }
+
+    static int nextPow2(int n) {
+        return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    }
+
+    private static long align4(long n) {
+        return (n + 3) & ~3L;
+    }
+
+    @Override
+    public String toString() {
+        return "LaunchConfig[rowThreads="
+                + rowThreads
+                + ", nrows="
+                + nrows
+                + ", statesPerThread="
+                + statesPerThread
+                + ", chunk="
+                + chunk
+                + ", spanChunks="
+                + (spanChunks == 0 ? "all" : Integer.toString(spanChunks))
+                + "]";
+    }
+}

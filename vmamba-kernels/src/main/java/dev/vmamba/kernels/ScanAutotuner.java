@@ -1,0 +1,113 @@
+package dev.vmamba.kernels;
+
+import ai.djl.Device;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses a launch configuration per (device, operation, shape, dtype, forced fields) by timing the
+ * candidates of {@link LaunchConfigs#candidates} on the caller's own inputs with CUDA events (one
+ * warm-up, median of two), and caches the winner for the life of the process. Candidates that
+ * cannot launch (too many registers for their block size) are skipped.
+ */
+public final class ScanAutotuner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScanAutotuner.class);
+    private static final ScanAutotuner SHARED = new ScanAutotuner();
+
+    private final Map<String, LaunchConfig> cache = new ConcurrentHashMap<>();
+
+    /**
+     * @return the process-wide tuner whose cache all {@link CudaSelectiveScan}s share
+     */
+    public static ScanAutotuner shared() {
+        return SHARED;
+    }
+
+    /**
+     * The cached choice, if any.
+     *
+     * @param key as built by {@link #key}
+     * @return the configuration or null
+     */
+    public LaunchConfig cached(String key) {
+        return cache.get(key);
+    }
+
+    /**
+     * @return a snapshot of every cached choice, by key
+     */
+    public Map<String, LaunchConfig> snapshot() {
+        return Map.copyOf(cache);
+    }
+
+    /**
+     * The cache key of a problem.
+     *
+     * @param device the GPU
+     * @param op the operation
+     * @param shape the sizes
+     * @param dtype element type of the inputs (and output choice), as a label
+     * @param tuning forced fields
+     * @return the key
+     */
+    public static String key(
+            Device device, ScanOp op, ScanShape shape, String dtype, ScanTuning tuning) {
+        CudaDevice d = CudaKernels.device(device.getDeviceId());
+        return d.ordinal() + ":" + d.name() + "|" + op + "|" + shape + "|" + dtype + "|" + tuning;
+    }
+
+    /**
+     * Returns the cached choice for {@code key} or times the candidates.
+     *
+     * @param key the cache key
+     * @param device the GPU the trials run on
+     * @param candidates configurations to time (the first is the fallback)
+     * @param trial runs the operation once with a configuration (its outputs released)
+     * @return the fastest configuration
+     */
+    public LaunchConfig choose(
+            String key,
+            Device device,
+            List<LaunchConfig> candidates,
+            Consumer<LaunchConfig> trial) {
+        LaunchConfig hit = cache.get(key);
+        if (hit != null) {
+            return hit;
+        }
+        LaunchConfig best = null;
+        double bestMs = Double.MAX_VALUE;
+        try (GpuTimer timer = new GpuTimer(device)) {
+            for (LaunchConfig c : candidates) {
+                double ms;
+                try {
+                    ms = timer.median(1, 2, () -> trial.accept(c));
+                } catch (IllegalArgumentException e) {
+                    LOG.debug("skipping {}: {}", c, e.getMessage());
+                    continue;
+                }
+                LOG.debug("{}: {} ms with {}", key, ms, c);
+                if (ms < bestMs) {
+                    bestMs = ms;
+                    best = c;
+                }
+            }
+        }
+        if (best == null) {
+            throw new IllegalArgumentException(
+                    "no candidate configuration could launch for " + key);
+        }
+        LOG.info(
+                "autotuned {} -> {} ({} ms, {} candidates)",
+                key,
+                best,
+                String.format("%.4f", bestMs),
+                candidates.size());
+        cache.put(key, best);
+        return best;
+    }
+}

@@ -1,0 +1,535 @@
+package dev.vmamba.kernels;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.vmamba.core.scan.CrossScanInputs;
+import dev.vmamba.core.scan.ScanGradients;
+import dev.vmamba.core.scan.ScanInputs;
+import dev.vmamba.core.scan.ScanMode;
+import dev.vmamba.core.scan.ScanOutput;
+import dev.vmamba.kernels.ScanParams.Int;
+import dev.vmamba.kernels.ScanParams.Ptr;
+
+/**
+ * The validating facade over the CUDA kernels: takes NDArrays, checks shapes, element types,
+ * devices, contiguity, size limits and the launch configuration, then runs the launch plan of an
+ * operation. Nothing is launched before every check passed, so bad arguments end in an {@link
+ * IllegalArgumentException}, never in an illegal memory access. No JCuda type appears here or
+ * above.
+ *
+ * <p>Inputs must be contiguous PyTorch-engine arrays on one GPU ({@link CudaSelectiveScan} makes
+ * copies where needed). Outputs are created on the device and owned by {@code u}'s manager;
+ * temporaries (span carries, checkpoints) live in a sub-manager closed at the end of the call.
+ * Everything is queued on the default stream, ordered with DJL operations; nothing is copied to the
+ * host.
+ *
+ * <p>Launch plans:
+ *
+ * <ul>
+ *   <li>forward: one pass per row ({@code ss_fwd}), or with spans: local pass (end state and sum of
+ *       step sizes per span), {@code ss_combine} (start state of every span), final pass;
+ *   <li>backward (recompute): states at every chunk start from a forward pass ({@code ss_fwd} in
+ *       checkpoint mode, or local pass + combine with spans), with spans also the reverse carries
+ *       ({@code ss_bwdlocal} + reverse combine), then {@code ss_bwd}, which rescans each chunk from
+ *       its checkpoint and walks it backwards;
+ *   <li>fused cross-scan: the forward plan reading the {@code (B, D, H, W)} activations and the
+ *       pixel-order projections through the direction index maps and adding every direction's
+ *       output into the merged {@code (B, D, L)} result.
+ * </ul>
+ */
+public final class SelectiveScanKernels {
+
+    /** Longest sequence the kernels index with 32-bit time positions. */
+    public static final long MAX_LENGTH = Integer.MAX_VALUE - 1024;
+
+    private static final int COMBINE_THREADS = 128;
+
+    private SelectiveScanKernels() {}
+
+    /**
+     * Forward selective scan.
+     *
+     * @param in the arguments (contiguous, on one GPU)
+     * @param returnLastState whether to return the final state
+     * @param outputType {@link DataType#FLOAT32} or the inputs' element type
+     * @param config the launch configuration
+     * @return {@code y (Bt, C, L)} and optionally the last state {@code (Bt, C, N)} float32
+     * @throws IllegalArgumentException if an argument or the configuration does not fit
+     */
+    public static ScanOutput forward(
+            ScanInputs in, boolean returnLastState, DataType outputType, LaunchConfig config) {
+        ScanShape s = validate(in);
+        DataType it = in.u().getDataType();
+        if (outputType != DataType.FLOAT32 && outputType != it) {
+            throw new IllegalArgumentException(
+                    "output type must be float32 or the input type " + it + ", got " + outputType);
+        }
+        requireGpu(in.device());
+        Device device = in.device();
+        CudaDevice dev = cuda(device);
+        LaunchConfigs.check(ScanOp.FORWARD, config, s, dev.maxSharedBytes());
+        NDManager owner = in.u().getManager();
+        NDArray y =
+                owner.create(new Shape(s.batch(), s.channels(), s.length()), outputType, device);
+        NDArray last =
+                returnLastState
+                        ? owner.create(
+                                new Shape(s.batch(), s.channels(), s.dState()),
+                                DataType.FLOAT32,
+                                device)
+                        : null;
+        ScanParams p = baseParams(in, s).set(Int.OTYPE, code(outputType));
+        try (NDManager tmp = owner.newSubManager(device)) {
+            runForward(dev, p, config, s, DevicePointers.address(y), address(last), tmp, device);
+        }
+        return new ScanOutput(y, last);
+    }
+
+    /**
+     * Backward selective scan: all seven gradients of {@code Σ y·dy} (spec §5.3), recomputing the
+     * forward states (no state is kept from the forward call).
+     *
+     * @param in the arguments of the forward call (contiguous, on one GPU)
+     * @param dy the upstream gradient {@code (Bt, C, L)}, float32 or the inputs' type
+     * @param config the launch configuration
+     * @return du, ddelta in the inputs' type; dA, dD, d(delta_bias) float32; dB, dC summed in
+     *     float32 and returned in B's type
+     * @throws IllegalArgumentException if an argument or the configuration does not fit
+     */
+    public static ScanGradients backward(ScanInputs in, NDArray dy, LaunchConfig config) {
+        ScanShape s = validate(in);
+        DataType it = in.u().getDataType();
+        if (dy == null || !dy.getShape().equals(in.u().getShape())) {
+            throw new IllegalArgumentException(
+                    "dy must have u's shape "
+                            + in.u().getShape()
+                            + ", got "
+                            + (dy == null ? "null" : dy.getShape()));
+        }
+        if (dy.getDataType() != DataType.FLOAT32 && dy.getDataType() != it) {
+            throw new IllegalArgumentException(
+                    "dy must be float32 or the input type " + it + ", got " + dy.getDataType());
+        }
+        requireContiguous("dy", dy);
+        if (!dy.getDevice().equals(in.device())) {
+            throw new IllegalArgumentException(
+                    "dy is on " + dy.getDevice() + " but u is on " + in.device());
+        }
+        requireGpu(in.device());
+        Device device = in.device();
+        CudaDevice dev = cuda(device);
+        LaunchConfigs.check(ScanOp.BACKWARD, config, s, dev.maxSharedBytes());
+
+        int b = s.batch();
+        int c = s.channels();
+        int n = s.dState();
+        int l = s.length();
+        int g = s.groups();
+        NDManager owner = in.u().getManager();
+        Shape seq = new Shape(b, c, l);
+        Shape proj = new Shape(b, g, n, l);
+        NDArray du = owner.create(seq, it, device);
+        NDArray ddelta = owner.create(seq, it, device);
+        NDArray dA = owner.zeros(new Shape(c, n), DataType.FLOAT32, device);
+        NDArray dB = owner.zeros(proj, DataType.FLOAT32, device);
+        NDArray dC = owner.zeros(proj, DataType.FLOAT32, device);
+        NDArray dD = in.d() == null ? null : owner.zeros(new Shape(c), DataType.FLOAT32, device);
+        NDArray dBias =
+                in.deltaBias() == null ? null : owner.zeros(new Shape(c), DataType.FLOAT32, device);
+
+        ScanParams base =
+                baseParams(in, s)
+                        .set(Ptr.DY, DevicePointers.address(dy))
+                        .set(Int.GTYPE, code(dy.getDataType()))
+                        .set(Int.GRAD_TYPE, code(it));
+        setChunk(base, config);
+        int nChunks = config.chunks(l);
+        int span = config.spanChunksFor(l);
+        int spans = config.spans(l);
+        int gx = gridX(config, s);
+        int block = config.blockThreads(n);
+        CudaDevice.Kernel fwd = dev.kernel("ss_fwd_" + config.kernelSuffix(n));
+        int fwdSmem = config.sharedBytes(LaunchConfig.Kind.FWD, n);
+        try (NDManager tmp = owner.newSubManager(device)) {
+            NDArray ckpt = tmp.create(new Shape(b, c, nChunks, n), DataType.FLOAT32, device);
+            long mu = 0;
+            if (spans == 1) {
+                ScanParams f =
+                        base.copy()
+                                .set(Int.SPAN_CHUNKS, nChunks)
+                                .set(Int.N_SPANS, 1)
+                                .set(Int.N_CHUNKS, nChunks)
+                                .set(Ptr.CKPT, DevicePointers.address(ckpt));
+                dev.launch(fwd, gx, 1, block, fwdSmem, f);
+            } else {
+                // checkpoints: local pass per span, forward combine over spans, then a final pass
+                // from each span's true start state writing the state at every chunk start
+                NDArray hEnd = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
+                NDArray sums = tmp.create(new Shape(b, c, spans), DataType.FLOAT32, device);
+                NDArray start = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
+                ScanParams f =
+                        base.copy()
+                                .set(Int.SPAN_CHUNKS, span)
+                                .set(Int.N_SPANS, spans)
+                                .set(Int.N_CHUNKS, nChunks);
+                ScanParams local =
+                        f.copy()
+                                .set(Ptr.H_END, DevicePointers.address(hEnd))
+                                .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
+                dev.launch(fwd, gx, spans, block, fwdSmem, local);
+                combine(dev, local.copy().set(Ptr.CKPT, DevicePointers.address(start)), s);
+                dev.launch(
+                        fwd,
+                        gx,
+                        spans,
+                        block,
+                        fwdSmem,
+                        f.copy()
+                                .set(Ptr.H0, DevicePointers.address(start))
+                                .set(Ptr.CKPT, DevicePointers.address(ckpt)));
+                // reverse carries: local reverse pass per span + reverse combine over spans
+                NDArray lam = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
+                NDArray spanSums = tmp.create(new Shape(b, c, spans), DataType.FLOAT32, device);
+                NDArray carry = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
+                ScanParams bl =
+                        base.copy()
+                                .set(Int.SPAN_CHUNKS, span)
+                                .set(Int.N_SPANS, spans)
+                                .set(Int.N_CHUNKS, nChunks)
+                                .set(Ptr.H_END, DevicePointers.address(lam))
+                                .set(Ptr.SUM_DELTA, DevicePointers.address(spanSums));
+                dev.launch(
+                        dev.kernel("ss_bwdlocal_" + config.kernelSuffix(n)),
+                        gx,
+                        spans,
+                        block,
+                        config.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, n),
+                        bl);
+                combine(
+                        dev,
+                        bl.copy().set(Ptr.CKPT, DevicePointers.address(carry)).set(Int.REVERSE, 1),
+                        s);
+                mu = DevicePointers.address(carry);
+            }
+            ScanParams bw =
+                    base.copy()
+                            .set(Int.SPAN_CHUNKS, span)
+                            .set(Int.N_SPANS, spans)
+                            .set(Int.N_CHUNKS, nChunks)
+                            .set(Ptr.CKPT, DevicePointers.address(ckpt))
+                            .set(Ptr.MU, mu)
+                            .set(Ptr.DU, DevicePointers.address(du))
+                            .set(Ptr.DDELTA, DevicePointers.address(ddelta))
+                            .set(Ptr.DA, DevicePointers.address(dA))
+                            .set(Ptr.DB, DevicePointers.address(dB))
+                            .set(Ptr.DC, DevicePointers.address(dC))
+                            .set(Ptr.DD, address(dD))
+                            .set(Ptr.DBIAS, address(dBias));
+            dev.launch(
+                    dev.kernel("ss_bwd_" + config.kernelSuffix(n)),
+                    gx,
+                    spans,
+                    block,
+                    config.sharedBytes(LaunchConfig.Kind.BWD, n),
+                    bw);
+        }
+        DataType bt = in.b().getDataType();
+        if (bt != DataType.FLOAT32) {
+            NDArray dB16 = dB.toType(bt, false);
+            NDArray dC16 = dC.toType(bt, false);
+            dB.close();
+            dC.close();
+            dB = dB16;
+            dC = dC16;
+        }
+        return new ScanGradients(du, ddelta, dA, dB, dC, dD, dBias);
+    }
+
+    /**
+     * The fused SS2D core: cross-scan, selective scan of the four directions and cross-merge in one
+     * launch plan, reading the activations in place through the direction index maps.
+     *
+     * @param in activations {@code (B, D, H, W)} and pixel-order projections (contiguous, on one
+     *     GPU)
+     * @param config the launch configuration
+     * @return the merged output {@code (B, D, H·W)} float32, pixel order
+     * @throws IllegalArgumentException if an argument or the configuration does not fit
+     */
+    public static NDArray crossScanMerge(CrossScanInputs in, LaunchConfig config) {
+        Shape us = in.u().getShape();
+        long b = us.get(0);
+        long d = us.get(1);
+        long h = us.get(2);
+        long w = us.get(3);
+        long k = CrossScanInputs.K;
+        long n = in.a().getShape().get(1);
+        requireSizes(b, k * d, k, n, h * w);
+        if (n > ScanInputs.MAX_D_STATE) {
+            throw new IllegalArgumentException(
+                    "d_state N must be in 1.." + ScanInputs.MAX_D_STATE + ", got " + n);
+        }
+        DataType it = in.u().getDataType();
+        requireItype("u", it);
+        requireType("delta", in.delta(), it);
+        requireType("B", in.b(), it);
+        requireType("C", in.c(), it);
+        requireType("A", in.a(), DataType.FLOAT32);
+        Shape per = new Shape(k * d);
+        if (in.d() != null) {
+            requireType("D", in.d(), DataType.FLOAT32);
+            requireShape("D", in.d(), per);
+        }
+        if (in.deltaBias() != null) {
+            requireType("delta_bias", in.deltaBias(), DataType.FLOAT32);
+            requireShape("delta_bias", in.deltaBias(), per);
+        }
+        NDArray[] all = {in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias()};
+        String[] names = {"u", "delta", "A", "B", "C", "D", "delta_bias"};
+        Device device = in.u().getDevice();
+        for (int i = 0; i < all.length; i++) {
+            if (all[i] != null) {
+                requireContiguous(names[i], all[i]);
+                if (!all[i].getDevice().equals(device)) {
+                    throw new IllegalArgumentException(
+                            names[i] + " is on " + all[i].getDevice() + " but u is on " + device);
+                }
+            }
+        }
+        requireGpu(device);
+        ScanShape s = new ScanShape((int) b, (int) (k * d), (int) k, (int) n, (int) (h * w));
+        CudaDevice dev = cuda(device);
+        LaunchConfigs.check(ScanOp.CROSS_FORWARD, config, s, dev.maxSharedBytes());
+
+        NDManager owner = in.u().getManager();
+        NDArray y = owner.zeros(new Shape(b, d, h * w), DataType.FLOAT32, device);
+        ScanParams p = pointers(in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias());
+        sizes(p, s, it, in.deltaSoftplus())
+                .set(Int.OTYPE, code(DataType.FLOAT32))
+                .set(Int.CROSS, crossCode(in.mode()))
+                .set(Int.HEIGHT, (int) h)
+                .set(Int.WIDTH, (int) w);
+        try (NDManager tmp = owner.newSubManager(device)) {
+            runForward(dev, p, config, s, DevicePointers.address(y), 0, tmp, device);
+        }
+        return y;
+    }
+
+    // ---- plans -------------------------------------------------------------------------------
+
+    private static void runForward(
+            CudaDevice dev,
+            ScanParams base,
+            LaunchConfig cfg,
+            ScanShape s,
+            long y,
+            long last,
+            NDManager tmp,
+            Device device) {
+        int n = s.dState();
+        int l = s.length();
+        int nChunks = cfg.chunks(l);
+        int spans = cfg.spans(l);
+        CudaDevice.Kernel fwd = dev.kernel("ss_fwd_" + cfg.kernelSuffix(n));
+        int block = cfg.blockThreads(n);
+        int smem = cfg.sharedBytes(LaunchConfig.Kind.FWD, n);
+        int gx = gridX(cfg, s);
+        ScanParams p = base.copy();
+        setChunk(p, cfg);
+        p.set(Int.SPAN_CHUNKS, cfg.spanChunksFor(l))
+                .set(Int.N_SPANS, spans)
+                .set(Int.N_CHUNKS, nChunks);
+        if (spans == 1) {
+            dev.launch(fwd, gx, 1, block, smem, p.copy().set(Ptr.Y, y).set(Ptr.LAST, last));
+            return;
+        }
+        Shape states = new Shape(s.batch(), s.channels(), spans, n);
+        NDArray hEnd = tmp.create(states, DataType.FLOAT32, device);
+        NDArray sums =
+                tmp.create(new Shape(s.batch(), s.channels(), spans), DataType.FLOAT32, device);
+        NDArray carry = tmp.create(states, DataType.FLOAT32, device);
+        ScanParams local =
+                p.copy()
+                        .set(Ptr.H_END, DevicePointers.address(hEnd))
+                        .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
+        dev.launch(fwd, gx, spans, block, smem, local);
+        combine(
+                dev,
+                local.copy().set(Ptr.CKPT, DevicePointers.address(carry)).set(Ptr.LAST, last),
+                s);
+        dev.launch(
+                fwd,
+                gx,
+                spans,
+                block,
+                smem,
+                p.copy().set(Ptr.H0, DevicePointers.address(carry)).set(Ptr.Y, y));
+    }
+
+    private static void combine(CudaDevice dev, ScanParams p, ScanShape s) {
+        long total = s.rows() * s.dState();
+        long grid = (total + COMBINE_THREADS - 1) / COMBINE_THREADS;
+        if (grid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("too many (row, state) pairs: " + total);
+        }
+        dev.launch(dev.kernel("ss_combine"), (int) grid, 1, COMBINE_THREADS, 0, p);
+    }
+
+    // ---- validation --------------------------------------------------------------------------
+
+    /**
+     * Checks what {@link ScanInputs} leaves to the backend: size limits, element types of B and C,
+     * contiguity and the device.
+     */
+    static ScanShape validate(ScanInputs in) {
+        Shape us = in.u().getShape();
+        long b = us.get(0);
+        long c = us.get(1);
+        long l = us.get(2);
+        long g = in.b().getShape().get(1);
+        long n = in.a().getShape().get(1);
+        requireSizes(b, c, g, n, l);
+        DataType it = in.u().getDataType();
+        requireType("B", in.b(), it);
+        requireType("C", in.c(), it);
+        NDArray[] all = {in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias()};
+        String[] names = {"u", "delta", "A", "B", "C", "D", "delta_bias"};
+        for (int i = 0; i < all.length; i++) {
+            if (all[i] != null) {
+                requireContiguous(names[i], all[i]);
+            }
+        }
+        return new ScanShape((int) b, (int) c, (int) g, (int) n, (int) l);
+    }
+
+    static void requireSizes(long batch, long channels, long groups, long n, long length) {
+        if (length > MAX_LENGTH) {
+            throw new IllegalArgumentException(
+                    "sequence length " + length + " exceeds the kernels' limit " + MAX_LENGTH);
+        }
+        if (batch * channels > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "Bt·C = "
+                            + batch * channels
+                            + " rows exceed the kernels' limit "
+                            + Integer.MAX_VALUE);
+        }
+        if (batch * groups * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "Bt·G·N = " + batch * groups * n + " exceeds " + Integer.MAX_VALUE);
+        }
+    }
+
+    private static void requireItype(String name, DataType t) {
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT16 && t != DataType.BFLOAT16) {
+            throw new IllegalArgumentException(
+                    name + " must be float32, float16 or bfloat16, got " + t);
+        }
+    }
+
+    private static void requireType(String name, NDArray x, DataType expected) {
+        if (x.getDataType() != expected) {
+            throw new IllegalArgumentException(
+                    name + " must be " + expected + ", got " + x.getDataType());
+        }
+    }
+
+    private static void requireShape(String name, NDArray x, Shape expected) {
+        if (!x.getShape().equals(expected)) {
+            throw new IllegalArgumentException(
+                    name + " must be " + expected + ", got " + x.getShape());
+        }
+    }
+
+    static void requireContiguous(String name, NDArray x) {
+        if (!DevicePointers.isContiguous(x)) {
+            throw new IllegalArgumentException(
+                    name
+                            + " "
+                            + x.getShape()
+                            + " must be contiguous (dense, row-major) for the CUDA kernels");
+        }
+    }
+
+    static void requireGpu(Device device) {
+        if (!Device.Type.GPU.equals(device.getDeviceType())) {
+            throw new IllegalArgumentException(
+                    "the CUDA selective scan runs on GPU tensors; the inputs are on " + device);
+        }
+    }
+
+    private static CudaDevice cuda(Device device) {
+        return CudaKernels.device(device.getDeviceId());
+    }
+
+    // ---- parameters --------------------------------------------------------------------------
+
+    static int code(DataType t) {
+        switch (t) {
+            case FLOAT32:
+                return 0;
+            case FLOAT16:
+                return 1;
+            case BFLOAT16:
+                return 2;
+            default:
+                throw new IllegalArgumentException("unsupported element type " + t);
+        }
+    }
+
+    private static int crossCode(ScanMode mode) {
+        switch (mode) {
+            case CROSS2D:
+                return 1;
+            case UNIDI:
+                return 2;
+            case BIDI:
+                return 3;
+            default:
+                throw new IllegalArgumentException("unsupported scan mode " + mode);
+        }
+    }
+
+    private static ScanParams baseParams(ScanInputs in, ScanShape s) {
+        ScanParams p = pointers(in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias());
+        return sizes(p, s, in.u().getDataType(), in.deltaSoftplus());
+    }
+
+    private static ScanParams pointers(
+            NDArray u, NDArray delta, NDArray a, NDArray b, NDArray c, NDArray d, NDArray bias) {
+        return new ScanParams()
+                .set(Ptr.U, DevicePointers.address(u))
+                .set(Ptr.DELTA, DevicePointers.address(delta))
+                .set(Ptr.A, DevicePointers.address(a))
+                .set(Ptr.B, DevicePointers.address(b))
+                .set(Ptr.C, DevicePointers.address(c))
+                .set(Ptr.D, address(d))
+                .set(Ptr.BIAS, address(bias));
+    }
+
+    private static ScanParams sizes(ScanParams p, ScanShape s, DataType it, boolean softplus) {
+        return p.set(Int.BATCH, s.batch())
+                .set(Int.CHANNELS, s.channels())
+                .set(Int.LENGTH, s.length())
+                .set(Int.DSTATE, s.dState())
+                .set(Int.GROUPS, s.groups())
+                .set(Int.DIM_PER_GROUP, s.dimPerGroup())
+                .set(Int.ITYPE, code(it))
+                .set(Int.SOFTPLUS, softplus ? 1 : 0);
+    }
+
+    private static void setChunk(ScanParams p, LaunchConfig c) {
+        p.set(Int.CHUNK, c.chunk()).set(Int.CHUNK_SHIFT, Integer.numberOfTrailingZeros(c.chunk()));
+    }
+
+    private static int gridX(LaunchConfig c, ScanShape s) {
+        int tiles = (s.dimPerGroup() + c.rowsPerBlock() - 1) / c.rowsPerBlock();
+        return Math.toIntExact((long) s.batch() * s.groups() * tiles);
+    }
+
+    private static long address(NDArray x) {
+        return x == null ? 0 : DevicePointers.address(x);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.vmamba.kernels;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.vmamba.core.scan.JavaSelectiveScan;
+import dev.vmamba.core.scan.NDArraySelectiveScan;
+import dev.vmamba.core.scan.ScanGradients;
+import dev.vmamba.core.scan.ScanInputs;
+import dev.vmamba.core.scan.ScanOutput;
+import dev.vmamba.kernels.GpuSupport.Problem;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Fresh random problems against the twins: the forward against the CPU Java scan, the backward
+ * against DJL autograd through the NDArray scan (on the GPU). Shapes cover L = 1, lengths that are
+ * not multiples of any chunk, N = 1, 5, 16, 32 and 256, batch 1 with a long sequence (span-split
+ * plans) and a large batch, groups 1/2/4, without D or bias, without softplus; each with the
+ * autotuned configuration and every forced {@code nrows}.
+ */
+@Tag("gpu")
+class CudaScanRandomTest {
+
+    private static Device gpu;
+    private static NDManager manager;
+    private static NDManager refs;
+    private static final Map<Integer, ScanGradients> AUTOGRAD = new HashMap<>();
+
+    @BeforeAll
+    static void setUp() {
+        gpu = GpuSupport.gpu();
+        manager = NDManager.newBaseManager(Device.cpu());
+        refs = NDManager.newBaseManager(gpu);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (manager != null) {
+            manager.close();
+            refs.close();
+        }
+    }
+
+    static List<Problem> problems() {
+        return List.of(
+                new Problem(1, 4, 3, 16, 1, true, true, true),
+                new Problem(2, 4, 5, 16, 17, true, true, true),
+                new Problem(3, 2, 7, 1, 1000, true, true, true),
+                new Problem(1, 1, 9, 5, 33, true, true, true),
+                new Problem(64, 4, 6, 16, 50, true, true, true),
+                new Problem(2, 4, 4, 32, 70, true, true, true),
+                new Problem(1, 4, 2, 256, 40, true, true, true),
+                new Problem(1, 4, 48, 16, 2051, true, true, true),
+                new Problem(4, 4, 24, 4, 129, false, true, true),
+                new Problem(2, 1, 3, 8, 300, false, false, false),
+                new Problem(1, 4, 96, 1, 3136, true, true, true));
+    }
+
+    static Stream<Arguments> forwardCases() {
+        List<Arguments> out = new ArrayList<>();
+        int seed = 0;
+        for (Problem p : problems()) {
+            seed++;
+            for (String t : List.of("auto", "nrows1", "nrows2", "nrows4", "spans")) {
+                if (t.equals("nrows2") || t.equals("nrows4")) {
+                    if (p.dState() > 16) {
+                        continue; // nrows > 1 is compiled for N <= 16 only
+                    }
+                }
+                out.add(Arguments.of(p, t, seed));
+            }
+        }
+        return out.stream();
+    }
+
+    static Stream<Arguments> backwardCases() {
+        List<Arguments> out = new ArrayList<>();
+        int seed = 100;
+        for (Problem p : problems()) {
+            seed++;
+            if ((long) p.length() * p.batch() > 6000) {
+                continue; // the autograd reference walks L steps; keep it quick
+            }
+            for (String t : List.of("auto", "nrows1", "nrows2", "nrows4", "spans")) {
+                if (p.dState() > 16 && (t.equals("nrows2") || t.equals("nrows4"))) {
+                    continue;
+                }
+                out.add(Arguments.of(p, t, seed));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("forwardCases")
+    void forwardMatchesJavaScan(Problem p, String tuning, int seed) {
+        try (NDManager m = manager.newSubManager()) {
+            ScanInputs cpu = GpuSupport.random(m, p, seed);
+            ScanOutput ref = new JavaSelectiveScan().forward(cpu, true);
+            ScanInputs dev = GpuSupport.to(cpu, gpu, null);
+            ScanOutput out =
+                    new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning)).forward(dev, true);
+            GpuSupport.assertClose(p + " y", out.y(), ref.y(), 2e-4);
+            GpuSupport.assertClose(p + " last", out.lastState(), ref.lastState(), 2e-4);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backwardCases")
+    void backwardMatchesAutograd(Problem p, String tuning, int seed) {
+        try (NDManager m = manager.newSubManager()) {
+            ScanInputs cpu = GpuSupport.random(m, p, seed);
+            ScanInputs dev = GpuSupport.to(cpu, gpu, null);
+            NDArray dy =
+                    GpuSupport.normal(m, new java.util.Random(seed), cpu.u().getShape(), 1f, 0f)
+                            .toDevice(gpu, false);
+            ScanGradients ref =
+                    AUTOGRAD.computeIfAbsent(
+                            seed, k -> autograd(GpuSupport.to(cpu, gpu, null), dy, refs));
+            ScanGradients out =
+                    new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning)).backward(dev, dy);
+            GpuSupport.assertGradients(p.toString(), out, ref, 1e-3);
+        }
+    }
+
+    /** Gradients of {@code Σ y·dy} by DJL autograd through the NDArray scan. */
+    static ScanGradients autograd(ScanInputs in, NDArray dy, NDManager owner) {
+        NDArray[] args = {in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias()};
+        NDArray[] vars = new NDArray[args.length];
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] != null) {
+                vars[i] = args[i].duplicate();
+                vars[i].attach(owner);
+                vars[i].setRequiresGradient(true);
+            }
+        }
+        ScanInputs v =
+                new ScanInputs(
+                        vars[0],
+                        vars[1],
+                        vars[2],
+                        vars[3],
+                        vars[4],
+                        vars[5],
+                        vars[6],
+                        in.deltaSoftplus());
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray y = new NDArraySelectiveScan().forward(v, false).y();
+            gc.backward(y.mul(dy).sum());
+        }
+        NDArray[] g = new NDArray[args.length];
+        for (int i = 0; i < args.length; i++) {
+            if (vars[i] != null) {
+                g[i] = vars[i].getGradient().duplicate();
+                g[i].attach(owner);
+            }
+        }
+        return new ScanGradients(g[0], g[1], g[2], g[3], g[4], g[5], g[6]);
+    }
+}

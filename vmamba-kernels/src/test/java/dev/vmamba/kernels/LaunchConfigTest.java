@@ -1,0 +1,246 @@
+package dev.vmamba.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The launch-configuration table and its agreement with the CUDA source; no GPU needed. */
+class LaunchConfigTest {
+
+    private static final int H100_SMS = 132;
+    private static final int H100_SMEM = 227 * 1024;
+    private static final Path SOURCE = Path.of("src/main/cuda/selective_scan.cu");
+
+    @Test
+    void recordRejectsImpossibleValues() {
+        assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(0, 1, 16, 32, 0));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class, () -> new LaunchConfig(64, 3, 16, 32, 0));
+        assertTrue(e.getMessage().contains("nrows must be 1, 2 or 4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 3, 32, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 16, 24, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 16, 512, 0));
+        assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 16, 32, -1));
+    }
+
+    @Test
+    void derivedSizes() {
+        LaunchConfig c = new LaunchConfig(32, 2, 4, 16, 0);
+        assertEquals(4, c.threadsPerRow(16));
+        assertEquals(2, c.threadsPerRow(5));
+        assertEquals(1, c.threadsPerRow(3));
+        assertEquals(128, c.blockThreads(16));
+        assertEquals(64, c.rowsPerBlock());
+        assertEquals(196, c.chunks(3136));
+        assertEquals(196, c.spanChunksFor(3136));
+        assertEquals(197, c.chunks(3137));
+        assertEquals(1, c.spans(3136));
+        LaunchConfig split = new LaunchConfig(32, 1, 16, 16, 4);
+        assertEquals(4, split.spanChunksFor(3136));
+        assertEquals(49, split.spans(3136));
+        assertEquals("4_2_4", c.kernelSuffix(16));
+    }
+
+    @Test
+    void sharedMemoryMatchesTheKernelLayout() {
+        // forward, N = 16 in one thread per row: 2 row tiles of 64 × 17 floats, 2 B/C tiles of
+        // 16 × (16 + 4) floats
+        LaunchConfig c = new LaunchConfig(64, 1, 16, 16, 0);
+        assertEquals(4 * (2 * 64 * 17 + 2 * 16 * 20), c.sharedBytes(LaunchConfig.Kind.FWD, 16));
+        assertEquals(4 * (2 * 64 * 17 + 16 * 20), c.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16));
+        // backward adds 2 more row tiles, the chunk's states per thread and the dB/dC partials
+        int bwd = 4 * (4 * 64 * 17 + 2 * 16 * 20 + 16 * 16 * 64 + 2 * 2 * 16 * 17);
+        assertEquals(bwd, c.sharedBytes(LaunchConfig.Kind.BWD, 16));
+        // odd strides are rounded to 4 floats (16-byte aligned tiles): N = 1, 32 × 33 = 1056
+        LaunchConfig small = new LaunchConfig(32, 1, 1, 32, 0);
+        assertEquals(4 * (2 * 1056 + 2 * 32 * 2), small.sharedBytes(LaunchConfig.Kind.FWD, 1));
+    }
+
+    @Test
+    void checkNamesTheMissingVariant() {
+        LaunchConfig c = new LaunchConfig(64, 4, 16, 32, 0);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> c.check(16, 2, 4, 8, 100));
+        assertTrue(e.getMessage().contains("no kernel for 16 states per thread, nrows 4"));
+        assertTrue(e.getMessage().contains("16_2_1"), e.getMessage());
+        LaunchConfig odd = new LaunchConfig(48, 1, 16, 32, 0);
+        e = assertThrows(IllegalArgumentException.class, () -> odd.check(16, 2, 4, 8, 100));
+        assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
+        LaunchConfig tiny = new LaunchConfig(64, 1, 16, 4, 1);
+        e = assertThrows(IllegalArgumentException.class, () -> tiny.check(16, 1, 4, 8, 300_000));
+        assertTrue(e.getMessage().contains("spans exceed"), e.getMessage());
+    }
+
+    @Test
+    void sharedMemoryLimitIsChecked() {
+        LaunchConfig c = new LaunchConfig(256, 1, 16, 256, 0);
+        ScanShape s = new ScanShape(2, 1024, 4, 16, 4096);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> LaunchConfigs.check(ScanOp.BACKWARD, c, s, H100_SMEM));
+        assertTrue(e.getMessage().contains("bytes of shared memory"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "FORWARD, 128, 768, 4, 16, 3136",
+        "BACKWARD, 128, 768, 4, 16, 3136",
+        "FORWARD, 128, 3072, 4, 16, 196",
+        "FORWARD, 128, 384, 4, 1, 3136",
+        "BACKWARD, 128, 384, 4, 1, 3136",
+        "FORWARD, 1, 768, 4, 16, 3136",
+        "BACKWARD, 1, 768, 4, 16, 3136",
+        "CROSS_FORWARD, 128, 768, 4, 16, 3136",
+        "FORWARD, 2, 12, 4, 5, 1",
+        "BACKWARD, 1, 64, 1, 256, 50",
+        "FORWARD, 3, 30, 2, 32, 17"
+    })
+    void candidatesAreValidAndHeuristicFirst(ScanOp op, int b, int c, int g, int n, int l) {
+        ScanShape s = new ScanShape(b, c, g, n, l);
+        List<LaunchConfig> cands =
+                LaunchConfigs.candidates(op, s, ScanTuning.AUTO, H100_SMS, H100_SMEM);
+        assertFalse(cands.isEmpty());
+        assertEquals(
+                LaunchConfigs.heuristic(op, s, ScanTuning.AUTO, H100_SMS, H100_SMEM), cands.get(0));
+        for (LaunchConfig cfg : cands) {
+            LaunchConfigs.check(op, cfg, s, H100_SMEM);
+        }
+        assertTrue(cands.size() <= 100, "bounded search: " + cands.size());
+    }
+
+    @Test
+    void fewRowsSplitIntoSpansManyRowsDoNot() {
+        ScanShape batch1 = new ScanShape(1, 768, 4, 16, 3136);
+        LaunchConfig h1 =
+                LaunchConfigs.heuristic(
+                        ScanOp.FORWARD, batch1, ScanTuning.AUTO, H100_SMS, H100_SMEM);
+        assertTrue(h1.spanChunks() > 0, h1.toString());
+        assertTrue(h1.spans(3136) > 32, h1.toString());
+        ScanShape batch128 = new ScanShape(128, 768, 4, 16, 3136);
+        assertEquals(
+                0,
+                LaunchConfigs.heuristic(
+                                ScanOp.FORWARD, batch128, ScanTuning.AUTO, H100_SMS, H100_SMEM)
+                        .spanChunks());
+    }
+
+    @ParameterizedTest(name = "nrows {0}")
+    @CsvSource({"1", "2", "4"})
+    void forcedNrowsIsRespected(int nrows) {
+        ScanShape s = new ScanShape(2, 24, 4, 16, 300);
+        ScanTuning t = ScanTuning.AUTO.withNrows(nrows);
+        for (ScanOp op : ScanOp.values()) {
+            List<LaunchConfig> cands = LaunchConfigs.candidates(op, s, t, H100_SMS, H100_SMEM);
+            for (LaunchConfig c : cands) {
+                assertEquals(nrows, c.nrows(), c.toString());
+            }
+            assertEquals(nrows, LaunchConfigs.heuristic(op, s, t, H100_SMS, H100_SMEM).nrows());
+        }
+    }
+
+    @Test
+    void everyForcedFieldIsRespected() {
+        ScanShape s = new ScanShape(4, 64, 4, 16, 1000);
+        ScanTuning t = ScanTuning.fixed(new LaunchConfig(32, 2, 8, 64, 3));
+        List<LaunchConfig> cands =
+                LaunchConfigs.candidates(ScanOp.FORWARD, s, t, H100_SMS, H100_SMEM);
+        assertEquals(List.of(new LaunchConfig(32, 2, 8, 64, 3)), cands);
+        ScanTuning impossible = ScanTuning.AUTO.withNrows(2);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LaunchConfigs.heuristic(
+                                        ScanOp.FORWARD,
+                                        new ScanShape(1, 8, 1, 64, 10),
+                                        impossible,
+                                        H100_SMS,
+                                        H100_SMEM));
+        assertTrue(e.getMessage().contains("no kernel"), e.getMessage());
+    }
+
+    @Test
+    void tuningValidation() {
+        assertThrows(IllegalArgumentException.class, () -> ScanTuning.AUTO.withNrows(3));
+        assertThrows(IllegalArgumentException.class, () -> ScanTuning.AUTO.withChunk(12));
+        assertThrows(IllegalArgumentException.class, () -> ScanTuning.AUTO.withSpanChunks(-2));
+        assertTrue(ScanTuning.AUTO.allows(new LaunchConfig(64, 4, 4, 16, 0)));
+        assertFalse(ScanTuning.AUTO.withChunk(32).allows(new LaunchConfig(64, 4, 4, 16, 0)));
+    }
+
+    /** The Java table lists exactly the kernel variants the CUDA source instantiates. */
+    @Test
+    void kernelTableMatchesTheCudaSource() throws IOException {
+        String src = Files.readString(SOURCE);
+        TreeSet<String> compiled = new TreeSet<>();
+        Matcher rows = Pattern.compile("(?m)^VM_INSTANTIATE_ROWS\\((\\d+), (\\d+)\\)").matcher(src);
+        while (rows.find()) {
+            for (int r : new int[] {1, 2, 4}) {
+                compiled.add(rows.group(1) + "_" + r + "_" + rows.group(2));
+            }
+        }
+        Matcher one =
+                Pattern.compile("(?m)^VM_INSTANTIATE\\((\\d+), (\\d+), (\\d+)\\)").matcher(src);
+        while (one.find()) {
+            compiled.add(one.group(1) + "_" + one.group(2) + "_" + one.group(3));
+        }
+        assertEquals(String.join(", ", compiled), LaunchConfigs.kernelVariants());
+    }
+
+    /** {@link ScanParams} writes the fields of the CUDA struct in the same order. */
+    @Test
+    void paramsLayoutMatchesTheCudaStruct() throws IOException {
+        String src = Files.readString(SOURCE);
+        String body =
+                src.substring(src.indexOf("struct ScanParams {"), src.indexOf("static_assert"));
+        List<String> ptrs = new ArrayList<>();
+        List<String> ints = new ArrayList<>();
+        Matcher m =
+                Pattern.compile("(?m)^\\s+(const )?(void|float|int)(\\*)? (\\w+);").matcher(body);
+        while (m.find()) {
+            String name = snake(m.group(4));
+            (m.group(3) != null ? ptrs : ints).add(name);
+        }
+        List<String> javaPtrs = new ArrayList<>();
+        for (ScanParams.Ptr p : ScanParams.Ptr.values()) {
+            javaPtrs.add(p.name());
+        }
+        List<String> javaInts = new ArrayList<>();
+        for (ScanParams.Int i : ScanParams.Int.values()) {
+            javaInts.add(i.name());
+        }
+        assertEquals(ptrs, javaPtrs);
+        assertEquals(ints, javaInts);
+        assertTrue(src.contains("sizeof(ScanParams) == " + ScanParams.SIZE));
+        ScanParams p = new ScanParams().set(ScanParams.Ptr.DY, 0x1234_5678_9abcL);
+        p.set(ScanParams.Int.WIDTH, 56);
+        ScanParams q = p.copy().set(ScanParams.Int.WIDTH, 7);
+        assertEquals(56, p.get(ScanParams.Int.WIDTH));
+        assertEquals(7, q.get(ScanParams.Int.WIDTH));
+        assertEquals(0x1234_5678_9abcL, q.get(ScanParams.Ptr.DY));
+        assertEquals(ScanParams.SIZE, p.bytes().length);
+    }
+
+    private static String snake(String camel) {
+        if (camel.matches("d[A-Z]")) { // dA, dB, ...: one word
+            return camel.toUpperCase(Locale.ROOT);
+        }
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+    }
+}
