@@ -31,8 +31,9 @@ import java.util.TreeMap;
  * checked against the file before any allocation, so truncated or hostile files give a {@link
  * MalformedModelException} naming the problem, never an out-of-memory error or a crash.
  *
- * <p>bfloat16 tensors are read as float32 (exactly: a bfloat16 is the upper half of a float32),
- * because DJL's PyTorch engine cannot hold bfloat16 arrays (it aborts the process).
+ * <p>bfloat16 tensors are read as float32 (exactly: a bfloat16 is the upper half of a float32) and
+ * int16 tensors as int32, because DJL's PyTorch engine aborts the process when asked to create
+ * arrays of those two types.
  */
 public final class Safetensors {
 
@@ -118,7 +119,27 @@ public final class Safetensors {
         if (t.dataType() == DataType.BFLOAT16) {
             return manager.create(bf16ToFloat32(buf), t.shape(), DataType.FLOAT32);
         }
+        if (t.dataType() == DataType.INT16) {
+            return manager.create(int16ToInt32(buf), t.shape(), DataType.INT32);
+        }
         return manager.create(buf, t.shape(), t.dataType());
+    }
+
+    /**
+     * Widens int16 values to int32 (the engine aborts on int16 arrays as on bfloat16 ones).
+     *
+     * @param i16 little-endian int16 values
+     * @return a direct buffer of int32 values in native order
+     */
+    public static ByteBuffer int16ToInt32(ByteBuffer i16) {
+        ByteBuffer src = i16.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int n = src.remaining() / 2;
+        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < n; i++) {
+            out.putInt(src.getShort());
+        }
+        out.flip();
+        return out;
     }
 
     /**

@@ -82,6 +82,23 @@ class SafetensorsTest {
     }
 
     @Test
+    void int16IsWidenedToInt32() throws Exception {
+        String json = "{\"i\":{\"dtype\":\"I16\",\"shape\":[3],\"data_offsets\":[0,6]}}";
+        byte[] j = json.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + j.length + 6).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(j.length)
+                .put(j)
+                .putShort((short) -32768)
+                .putShort((short) 7)
+                .putShort((short) 32767);
+        Path f = dir.resolve("i16.safetensors");
+        Files.write(f, b.array());
+        NDArray i = Safetensors.read(f, manager).get("i");
+        assertEquals(DataType.INT32, i.getDataType());
+        assertArrayEquals(new int[] {-32768, 7, 32767}, i.toIntArray());
+    }
+
+    @Test
     void rejectsMalformedFiles() throws Exception {
         String ok = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
         assertMalformed(raw(ok, 8), null); // sanity: this one is fine
