@@ -220,76 +220,166 @@ VM_DEV void require(bool ok) {
     }
 }
 
-// Stages rows [tile*R, tile*R + R) of the chunk [t0, t0 + tn) into tiles of stride TP:
-// su <- u, sd <- Δ, sz <- dΔ/dz, sg <- dy (each pointer may be null). Positions past the chunk
-// or the group hold zeros (Δ = 0 leaves a state unchanged).
+// ---- staging: cp.async double buffering ---------------------------------------------------
+
+// Copies one float global -> shared without passing through registers (sm_80+), so the loads of
+// the next chunk are in flight while the current one is computed.
+VM_DEV void cp_async4(float* dst, const float* src) {
+#ifndef VMAMBA_HOST_EMULATION
+    const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(d), "l"(src) : "memory");
+#else
+    *dst = *src;
+#endif
+}
+
+VM_DEV void cp_async_commit() {
+#ifndef VMAMBA_HOST_EMULATION
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
+
+// Waits until at most one group (the prefetch of the next chunk) is still in flight, or none.
+VM_DEV void cp_async_wait(bool leaveOne) {
+#ifndef VMAMBA_HOST_EMULATION
+    if (leaveOne) {
+        asm volatile("cp.async.wait_group 1;\n" ::: "memory");
+    } else {
+        asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+    }
+#else
+    (void)leaveOne;
+#endif
+}
+
+// The shared-memory tiles of one chunk. Row tiles are (R x TP), row-major; B/C tiles are
+// (T x NS), state index fastest. Null members are not staged.
+struct Tiles {
+    float* u;   // u; the forward writes y here in place, the backward du
+    float* d;   // raw delta (+ nothing), then Δ after transform()
+    float* g;   // dy
+    float* B;
+    float* C;
+};
+
+// Copies the chunk [t0, t0 + tn) of the block's rows and of its group's B/C into the tiles:
+// float32 data with cp.async (completes later; see cp_async_wait), half data converted through
+// registers. Positions past the chunk or the group get zeros.
 template <int NT, int RPT, int TPR>
-VM_DEV void stage_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* su,
-                       float* sd, float* sz, float* sgd) {
+VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, const Tiles& tl) {
+    const bool asyncIn = p.itype == kF32;
+    const bool asyncG = p.gtype == kF32;
     const int total = q.R << q.logT;
     for (int i = q.tid; i < total; i += q.nthr) {
         const int r = i >> q.logT;
         const int t = i & (q.T - 1);
         const int cl = q.tile * q.R + r;
-        const bool ok = cl < q.Dg && t < tn;
-        float uv = 0.f, dt = 0.f, dz = 0.f, gv = 0.f;
-        if (ok) {
-            const int c = q.g * q.Dg + cl;
-            const int pix = p.cross ? pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width) : t0 + t;
-            const size_t idx = q.rowIndex(c) * q.L + pix;
-            if (su) {
-                const size_t uidx = p.cross ? ((size_t)q.b * q.Dg + cl) * q.L + pix : idx;
-                uv = ld(p.u, uidx, p.itype);
-            }
-            if (sd || sz) {
-                float z = ld(p.delta, idx, p.itype) + (p.bias ? p.bias[c] : 0.f);
-                step_size(z, p.softplus, dt, dz);
-            }
-            if (sgd) gv = ld(p.dy, idx, p.gtype);
-        }
         const int o = r * q.TP + t;
-        if (su) su[o] = uv;
-        if (sd) sd[o] = dt;
+        if (cl >= q.Dg || t >= tn) {
+            if (tl.u) tl.u[o] = 0.f;
+            if (tl.d) tl.d[o] = 0.f;
+            if (tl.g) tl.g[o] = 0.f;
+            continue;
+        }
+        const int c = q.g * q.Dg + cl;
+        const int pix = p.cross ? pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width) : t0 + t;
+        const size_t idx = q.rowIndex(c) * q.L + pix;
+        if (tl.u) {
+            const size_t uidx = p.cross ? ((size_t)q.b * q.Dg + cl) * q.L + pix : idx;
+            if (asyncIn) {
+                cp_async4(tl.u + o, static_cast<const float*>(p.u) + uidx);
+            } else {
+                tl.u[o] = ld(p.u, uidx, p.itype);
+            }
+        }
+        if (tl.d) {
+            if (asyncIn) {
+                cp_async4(tl.d + o, static_cast<const float*>(p.delta) + idx);
+            } else {
+                tl.d[o] = ld(p.delta, idx, p.itype);
+            }
+        }
+        if (tl.g) {
+            if (asyncG) {
+                cp_async4(tl.g + o, static_cast<const float*>(p.dy) + idx);
+            } else {
+                tl.g[o] = ld(p.dy, idx, p.gtype);
+            }
+        }
+    }
+    if (tl.B || tl.C) {
+        const int totalBC = q.NP << q.logT;
+        for (int i = q.tid; i < totalBC; i += q.nthr) {
+            const int n = i >> q.logT;
+            const int t = i & (q.T - 1);
+            const int o = t * q.NS + n;
+            if (n >= q.N || t >= tn) {
+                if (tl.B) tl.B[o] = 0.f;
+                if (tl.C) tl.C[o] = 0.f;
+                continue;
+            }
+            const int pix =
+                    p.cross ? pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width) : t0 + t;
+            const size_t idx = ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + pix;
+            if (asyncIn) {
+                if (tl.B) cp_async4(tl.B + o, static_cast<const float*>(p.B) + idx);
+                if (tl.C) cp_async4(tl.C + o, static_cast<const float*>(p.C) + idx);
+            } else {
+                if (tl.B) tl.B[o] = ld(p.B, idx, p.itype);
+                if (tl.C) tl.C[o] = ld(p.C, idx, p.itype);
+            }
+        }
+    }
+    cp_async_commit();
+}
+
+// After the chunk has landed: raw delta -> Δ = softplus(delta + bias) in place, and dΔ/dz into
+// sz when given. Done once per element (not per lane of a row).
+template <int NT, int RPT, int TPR>
+VM_DEV void transform(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* sd, float* sz) {
+    const int total = q.R << q.logT;
+    for (int i = q.tid; i < total; i += q.nthr) {
+        const int r = i >> q.logT;
+        const int t = i & (q.T - 1);
+        const int cl = q.tile * q.R + r;
+        const int o = r * q.TP + t;
+        float dt = 0.f, dz = 0.f;
+        if (cl < q.Dg && t < tn) {
+            const float z = sd[o] + (p.bias ? p.bias[q.g * q.Dg + cl] : 0.f);
+            step_size(z, p.softplus, dt, dz);
+        }
+        sd[o] = dt;
         if (sz) sz[o] = dz;
-        if (sgd) sgd[o] = gv;
     }
 }
 
-// Stages the group's B and/or C for the chunk as (T x NS) tiles, state index fastest.
-template <int NT, int RPT, int TPR>
-VM_DEV void stage_bc(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* sB,
-                     float* sC) {
-    const int total = q.NP << q.logT;
-    for (int i = q.tid; i < total; i += q.nthr) {
-        const int n = i >> q.logT;
-        const int t = i & (q.T - 1);
-        float bv = 0.f, cv = 0.f;
-        if (n < q.N && t < tn) {
-            const int pix = p.cross ? pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width) : t0 + t;
-            const size_t idx = ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + pix;
-            if (sB) bv = ld(p.B, idx, p.itype);
-            if (sC) cv = ld(p.C, idx, p.itype);
-        }
-        if (sB) sB[t * q.NS + n] = bv;
-        if (sC) sC[t * q.NS + n] = cv;
-    }
+// Makes the writes of one lane visible to the other lanes of its row before a lane overwrites
+// a value they have read (only rows shared by several lanes need it).
+template <int TPR>
+VM_DEV void row_sync() {
+#ifndef VMAMBA_HOST_EMULATION
+    if constexpr (TPR > 1) __syncwarp();
+#endif
 }
 
 // ---------------------------------------------------------------------------------------------
 // Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state),
 // local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start).
+// Shared memory: two buffers of {u, delta, B, C}.
 template <int NT, int RPT, int TPR>
 VM_DEV void fwd_body(const ScanParams& p) {
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int rowTile = align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
+    const int bufSize = 2 * rowTile + 2 * bcTile;
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * rowTile + 2 * bcTile) * 4u <= dyn_smem_bytes());
-    float* su = smem;
-    float* sd = su + rowTile;
-    float* sB = sd + rowTile;
-    float* sC = sB + bcTile;
+            (unsigned)(2 * bufSize) * 4u <= dyn_smem_bytes());
+    // buffer k: {u, delta, B, C}
+    auto tiles = [&](int k) {
+        float* base = smem + (k & 1) * bufSize;
+        return Tiles{base, base + rowTile, nullptr, base + 2 * rowTile, base + 2 * rowTile + bcTile};
+    };
 
     float A2[RPT][NT], h[RPT][NT], Dv[RPT], sumD[RPT];
 #pragma unroll
@@ -307,8 +397,18 @@ VM_DEV void fwd_body(const ScanParams& p) {
         }
     }
 
-    for (int t0 = q.tBegin; t0 < q.tEnd; t0 += q.T) {
+    const int first = q.tBegin >> q.logT;
+    const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
+    stage(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), tiles(0));
+    for (int k = 0; k < nck; ++k) {
+        const int t0 = (first + k) << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
+        const bool more = k + 1 < nck;
+        if (more) stage(p, q, t0 + q.T, min(q.T, q.tEnd - t0 - q.T), tiles(k + 1));
+        const Tiles cur = tiles(k);
+        cp_async_wait(more);
+        __syncthreads();
+        transform(p, q, tn, cur.d, nullptr);
         if (p.ckpt) {
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
@@ -317,24 +417,21 @@ VM_DEV void fwd_body(const ScanParams& p) {
                 for (int j = 0; j < NT; ++j) {
                     const int n = q.sg * NT + j;
                     if (q.rowOk(rr) && n < q.N) {
-                        p.ckpt[(q.rowIndex(c) * p.nChunks + (t0 >> q.logT)) * q.N + n] = h[rr][j];
+                        p.ckpt[(q.rowIndex(c) * p.nChunks + first + k) * q.N + n] = h[rr][j];
                     }
                 }
             }
         }
         __syncthreads();
-        stage_rows(p, q, t0, tn, su, sd, nullptr, nullptr);
-        stage_bc(p, q, t0, tn, sB, sC);
-        __syncthreads();
         for (int t = 0; t < tn; ++t) {
             float Bv[NT], Cv[NT];
-            load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
-            load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+            load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
+            load_states<NT>(cur.C + t * q.NS + q.sg * NT, Cv);
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
                 const int o = q.rho(rr) * q.TP + t;
-                const float dt = sd[o];
-                const float uu = su[o];
+                const float dt = cur.d[o];
+                const float uu = cur.u[o];
                 const float dtu = dt * uu;
                 float acc = 0.f;
 #pragma unroll
@@ -345,9 +442,9 @@ VM_DEV void fwd_body(const ScanParams& p) {
                 }
 #pragma unroll
                 for (int off = 1; off < TPR; off <<= 1) acc += VM_SHFL_XOR(acc, off);
-                // y overwrites u in place: every lane of this row has consumed su[o] (the
-                // shuffles above depend on it)
-                if (q.sg == 0) su[o] = fmaf(Dv[rr], uu, acc);
+                row_sync<TPR>();
+                // y overwrites u in place once every lane of the row has read it
+                if (q.sg == 0) cur.u[o] = fmaf(Dv[rr], uu, acc);
                 sumD[rr] += dt;
             }
         }
@@ -359,7 +456,7 @@ VM_DEV void fwd_body(const ScanParams& p) {
                 const int t = i & (q.T - 1);
                 const int cl = q.tile * q.R + r;
                 if (cl < q.Dg && t < tn) {
-                    const float v = su[r * q.TP + t];
+                    const float v = cur.u[r * q.TP + t];
                     if (p.cross) {
                         const int pix = pixel_of(p.cross, q.g, t0 + t, q.L, p.height, p.width);
                         atomicAdd(static_cast<float*>(p.y) + ((size_t)q.b * q.Dg + cl) * q.L + pix, v);
@@ -369,6 +466,7 @@ VM_DEV void fwd_body(const ScanParams& p) {
                 }
             }
         }
+        __syncthreads();  // this buffer is refilled by the prefetch of the next iteration
     }
 
 #pragma unroll
@@ -390,18 +488,21 @@ VM_DEV void fwd_body(const ScanParams& p) {
 // Backward, local reverse pass of a span (used when the backward is split into spans): runs
 // lambda_t = C_t g_t + ā_{t+1} lambda_{t+1} from zero at the span's end and writes
 // ā_{t0} lambda_{t0} (the span's contribution to the carry into the span on its left) to hEnd,
-// and the span's sum of step sizes to sumDelta.
+// and the span's sum of step sizes to sumDelta. Shared memory: two buffers of {delta, dy, C}.
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_local_body(const ScanParams& p) {
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int rowTile = align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
+    const int bufSize = 2 * rowTile + bcTile;
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * rowTile + bcTile) * 4u <= dyn_smem_bytes());
-    float* sd = smem;
-    float* sgd = sd + rowTile;
-    float* sC = sgd + rowTile;
+            (unsigned)(2 * bufSize) * 4u <= dyn_smem_bytes());
+    // buffer k: {delta, dy, C}
+    auto tiles = [&](int k) {
+        float* base = smem + (k & 1) * bufSize;
+        return Tiles{nullptr, base, base + rowTile, nullptr, base + 2 * rowTile};
+    };
 
     float A2[RPT][NT], x[RPT][NT], sumD[RPT];
 #pragma unroll
@@ -417,21 +518,27 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
     }
     const int cFirst = q.tBegin >> q.logT;
     const int cLast = (q.tEnd - 1) >> q.logT;
-    for (int ci = cLast; ci >= cFirst; --ci) {
+    const int nck = cLast - cFirst + 1;
+    stage(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
+    for (int k = 0; k < nck; ++k) {
+        const int ci = cLast - k;
         const int t0 = ci << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
+        const bool more = k + 1 < nck;
+        if (more) stage(p, q, t0 - q.T, q.T, tiles(k + 1));
+        const Tiles cur = tiles(k);
+        cp_async_wait(more);
         __syncthreads();
-        stage_rows(p, q, t0, tn, nullptr, sd, nullptr, sgd);
-        stage_bc(p, q, t0, tn, nullptr, sC);
+        transform(p, q, tn, cur.d, nullptr);
         __syncthreads();
         for (int t = tn - 1; t >= 0; --t) {
             float Cv[NT];
-            load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+            load_states<NT>(cur.C + t * q.NS + q.sg * NT, Cv);
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
                 const int o = q.rho(rr) * q.TP + t;
-                const float dt = sd[o];
-                const float gg = sgd[o];
+                const float dt = cur.d[o];
+                const float gg = cur.g[o];
 #pragma unroll
                 for (int j = 0; j < NT; ++j) {
                     const float lam = fmaf(Cv[j], gg, x[rr][j]);
@@ -440,6 +547,7 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
                 sumD[rr] += dt;
             }
         }
+        __syncthreads();
     }
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
@@ -492,11 +600,14 @@ struct Log2<1> {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Backward of a span: walks its chunks right to left. Per chunk: stage the inputs, rescan the
-// chunk forwards from its checkpoint into shared memory, then walk it backwards carrying lambda
-// and form the gradients of spec §5.3. du and ddelta are written per element; dB and dC are
-// summed over the block's rows (warp butterfly, then across warps) and added atomically; dA,
-// dD and d(delta_bias) are summed per thread over the span and added atomically at the end.
+// Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
+// chunk to the left is prefetched meanwhile), rescan the chunk forwards from its checkpoint into
+// shared memory, then walk it backwards carrying lambda and form the gradients of spec §5.3. du
+// and ddelta are written per element; dB and dC are summed over the block's rows (warp
+// butterfly, then across warps) and added atomically; dA, dD and d(delta_bias) are summed per
+// thread over the span and added atomically at the end.
+// Shared memory: two buffers of {u, delta, dy, B, C}, then dΔ/dz, the chunk's states and the
+// dB/dC partials.
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
     const Geo<NT, RPT, TPR> q(p);
@@ -504,18 +615,20 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int nwarps = q.nthr / 32;
     const int rowTile = align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
+    const int bufSize = 3 * rowTile + 2 * bcTile;
     const int hTile = q.T * RPT * NT * q.nthr;
     const int redTile = nwarps * 2 * q.NP * q.TP;
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(4 * rowTile + 2 * bcTile + hTile + redTile) * 4u <= dyn_smem_bytes());
-    float* su = smem;           // u, then du
-    float* sd = su + rowTile;   // Δ
-    float* sz = sd + rowTile;   // dΔ/dz, then ddelta
-    float* sgd = sz + rowTile;  // dy
-    float* sB = sgd + rowTile;
-    float* sC = sB + bcTile;
-    float* sH = sC + bcTile;    // states of the chunk, (T, RPT, NT) per thread, thread fastest
-    float* red = sH + hTile;    // (warps, 2*NP, TP) partial dB/dC
+            (unsigned)(2 * bufSize + rowTile + hTile + redTile) * 4u <= dyn_smem_bytes());
+    // buffer k: {u, delta, dy, B, C}
+    auto tiles = [&](int k) {
+        float* base = smem + (k & 1) * bufSize;
+        return Tiles{base, base + rowTile, base + 2 * rowTile, base + 3 * rowTile,
+                     base + 3 * rowTile + bcTile};
+    };
+    float* sz = smem + 2 * bufSize;  // dΔ/dz, then ddelta
+    float* sH = sz + rowTile;        // states of the chunk, (T, RPT, NT) per thread, thread fastest
+    float* red = sH + hTile;         // (warps, 2*NP, TP) partial dB/dC
 
     const int lane = q.tid & 31;
     const int warp = q.tid >> 5;
@@ -540,12 +653,15 @@ VM_DEV void bwd_body(const ScanParams& p) {
 
     const int cFirst = q.tBegin >> q.logT;
     const int cLast = (q.tEnd - 1) >> q.logT;
-    for (int ci = cLast; ci >= cFirst; --ci) {
+    const int nck = cLast - cFirst + 1;
+    stage(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
+    for (int k = 0; k < nck; ++k) {
+        const int ci = cLast - k;
         const int t0 = ci << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
-        __syncthreads();
-        stage_rows(p, q, t0, tn, su, sd, sz, sgd);
-        stage_bc(p, q, t0, tn, sB, sC);
+        const bool more = k + 1 < nck;
+        if (more) stage(p, q, t0 - q.T, q.T, tiles(k + 1));
+        const Tiles cur = tiles(k);
         float hc[RPT][NT];
 #pragma unroll
         for (int rr = 0; rr < RPT; ++rr) {
@@ -558,6 +674,9 @@ VM_DEV void bwd_body(const ScanParams& p) {
                                     : 0.f;
             }
         }
+        cp_async_wait(more);
+        __syncthreads();
+        transform(p, q, tn, cur.d, sz);
         __syncthreads();
 
         // forward rescan of the chunk
@@ -569,12 +688,12 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 for (int j = 0; j < NT; ++j) h[rr][j] = hc[rr][j];
             for (int t = 0; t < tn; ++t) {
                 float Bv[NT];
-                load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+                load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
 #pragma unroll
                 for (int rr = 0; rr < RPT; ++rr) {
                     const int o = q.rho(rr) * q.TP + t;
-                    const float dt = sd[o];
-                    const float dtu = dt * su[o];
+                    const float dt = cur.d[o];
+                    const float dtu = dt * cur.u[o];
 #pragma unroll
                     for (int j = 0; j < NT; ++j) {
                         h[rr][j] = fmaf(exp2f(dt * A2[rr][j]), h[rr][j], dtu * Bv[j]);
@@ -587,17 +706,17 @@ VM_DEV void bwd_body(const ScanParams& p) {
         // reverse walk
         for (int t = tn - 1; t >= 0; --t) {
             float Bv[NT], Cv[NT];
-            load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
-            load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+            load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
+            load_states<NT>(cur.C + t * q.NS + q.sg * NT, Cv);
             float vq[2 * NT];
 #pragma unroll
             for (int j = 0; j < 2 * NT; ++j) vq[j] = 0.f;
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
                 const int o = q.rho(rr) * q.TP + t;
-                const float dt = sd[o];
-                const float uu = su[o];
-                const float gg = sgd[o];
+                const float dt = cur.d[o];
+                const float uu = cur.u[o];
+                const float gg = cur.g[o];
                 const float dz = sz[o];
                 const float dtu = dt * uu;
                 float sdu = 0.f, sdd = 0.f;
@@ -621,10 +740,11 @@ VM_DEV void bwd_body(const ScanParams& p) {
                     sdu += VM_SHFL_XOR(sdu, off);
                     sdd += VM_SHFL_XOR(sdd, off);
                 }
+                row_sync<TPR>();
                 if (q.sg == 0) {
                     const float dd = sdd * dz;
-                    su[o] = fmaf(Dv[rr], gg, dt * sdu);  // du replaces u
-                    sz[o] = dd;                          // ddelta replaces dΔ/dz
+                    cur.u[o] = fmaf(Dv[rr], gg, dt * sdu);  // du replaces u
+                    sz[o] = dd;                             // ddelta replaces dΔ/dz
                     dDacc[rr] = fmaf(gg, uu, dDacc[rr]);
                     dbacc[rr] += dd;
                 }
@@ -656,7 +776,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 const int cl = q.tile * q.R + r;
                 if (cl < q.Dg && t < tn) {
                     const size_t idx = q.rowIndex(q.g * q.Dg + cl) * q.L + t0 + t;
-                    st(p.du, idx, su[r * q.TP + t], p.gradType);
+                    st(p.du, idx, cur.u[r * q.TP + t], p.gradType);
                     st(p.ddelta, idx, sz[r * q.TP + t], p.gradType);
                 }
             }
@@ -677,6 +797,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 }
             }
         }
+        __syncthreads();  // this buffer, sz, sH and red are reused by the next chunk
     }
 
 #pragma unroll
@@ -712,12 +833,28 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     const int c = (int)(bc % p.channels);
     const float a2 = p.A[(size_t)c * N + n] * vmscan::kLog2e;
     const int S = p.nSpans;
+    constexpr int kBatch = 8;  // independent loads in flight before the dependent chain
     float H = 0.f;
-    for (int k = 0; k < S; ++k) {
-        const int s = p.reverse ? S - 1 - k : k;
-        const size_t o = (size_t)bc * S + s;
-        p.ckpt[o * N + n] = H;
-        H = fmaf(exp2f(a2 * p.sumDelta[o]), H, p.hEnd[o * N + n]);
+    for (int k0 = 0; k0 < S; k0 += kBatch) {
+        float e[kBatch], sd[kBatch];
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int k = k0 + u;
+            if (k < S) {
+                const size_t o = (size_t)bc * S + (p.reverse ? S - 1 - k : k);
+                e[u] = p.hEnd[o * N + n];
+                sd[u] = p.sumDelta[o];
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int k = k0 + u;
+            if (k < S) {
+                const size_t o = (size_t)bc * S + (p.reverse ? S - 1 - k : k);
+                p.ckpt[o * N + n] = H;
+                H = fmaf(exp2f(a2 * sd[u]), H, e[u]);
+            }
+        }
     }
     if (p.last) p.last[(size_t)bc * N + n] = H;
 }

@@ -178,9 +178,9 @@ static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
     const int R = nthr / c.tpr * c.rpt, TP = c.chunk + 1, NP = c.nt * c.tpr;
     const int NS = c.nt % 4 == 0 ? NP + 4 : NP + 1;
     const int row = a4(R * TP), bc = a4(c.chunk * NS);
-    if (!std::strcmp(kind, "fwd")) return 4u * (2 * row + 2 * bc);
-    if (!std::strcmp(kind, "bwdlocal")) return 4u * (2 * row + bc);
-    return 4u * (4 * row + 2 * bc + c.chunk * c.rpt * c.nt * nthr + nthr / 32 * 2 * NP * TP);
+    if (!std::strcmp(kind, "fwd")) return 4u * 2 * (2 * row + 2 * bc);
+    if (!std::strcmp(kind, "bwdlocal")) return 4u * 2 * (2 * row + bc);
+    return 4u * (2 * (3 * row + 2 * bc) + row + c.chunk * c.rpt * c.nt * nthr + nthr / 32 * 2 * NP * TP);
 }
 
 // ---- problem and float64 reference ----------------------------------------------------------
@@ -538,6 +538,52 @@ static void check_cross(int mode, int Bt, int Dg, int N, int H, int W, Cfg c, st
     expect("last", last, r.last);
 }
 
+// bfloat16 storage of u, delta, B, C (the synchronous staging path), float32 dy
+static void check_bf16(Problem p, Cfg c) {
+    auto round = [](std::vector<float>& v, std::vector<__nv_bfloat16>& out) {
+        out.resize(v.size());
+        for (size_t i = 0; i < v.size(); ++i) {
+            out[i] = __float2bfloat16_rn(v[i]);
+            v[i] = __bfloat162float(out[i]);
+        }
+    };
+    std::vector<__nv_bfloat16> u16, d16, b16, c16;
+    round(p.u, u16);
+    round(p.delta, d16);
+    round(p.B, b16);
+    round(p.C, c16);
+    std::printf("bf16 %s\n", name(p, c).c_str());
+    Ref r = reference(p);
+    const int nthr = c.rowThreads * c.tpr;
+    const KEntry& k = kernels(c);
+    const int nChunks = (p.L + c.chunk - 1) / c.chunk;
+    ScanParams s = base_params(p, c, nthr);
+    s.u = u16.data();
+    s.delta = d16.data();
+    s.B = b16.data();
+    s.C = c16.data();
+    s.itype = vmscan::kBF16;
+    s.otype = vmscan::kF32;
+    s.spanChunks = nChunks;
+    s.nSpans = 1;
+    s.nChunks = nChunks;
+    std::vector<float> y((size_t)p.Bt * p.Cch() * p.L, NAN), last((size_t)p.Bt * p.Cch() * p.N, NAN);
+    s.y = y.data();
+    s.last = last.data();
+    launch(k.fwd, grid_x(p, c, nthr), 1, nthr, smem_bytes("fwd", c, nthr), s);
+    expect("bf16 y", y, r.y);
+    expect("bf16 last", last, r.last);
+    // y stored as bfloat16
+    std::vector<__nv_bfloat16> y16(y.size());
+    s.y = y16.data();
+    s.otype = vmscan::kBF16;
+    s.last = nullptr;
+    launch(k.fwd, grid_x(p, c, nthr), 1, nthr, smem_bytes("fwd", c, nthr), s);
+    std::vector<float> yb(y16.size());
+    for (size_t i = 0; i < yb.size(); ++i) yb[i] = __bfloat162float(y16[i]);
+    expect("bf16 y (bf16 out)", yb, r.y, 8e-3);
+}
+
 int main() {
     std::mt19937 rng(7);
     // state splits for N = 16
@@ -575,6 +621,8 @@ int main() {
     check_cross(1, 1, 2, 1, 1, 6, Cfg{1, 1, 1, 32, 4, 0}, rng);
     check_cross(2, 1, 3, 4, 2, 5, Cfg{4, 2, 1, 32, 4, 0}, rng);
     check_cross(3, 1, 3, 4, 3, 3, Cfg{4, 1, 1, 32, 4, 1}, rng);
+    check_bf16(make(2, 2, 3, 16, 37, true, true, true, rng), Cfg{16, 1, 1, 32, 8, 0});
+    check_bf16(make(1, 4, 2, 1, 50, true, true, true, rng), Cfg{1, 2, 1, 32, 16, 0});
     std::printf("%d of %d checks failed\n", fails, checks);
     return fails == 0 ? 0 : 1;
 }

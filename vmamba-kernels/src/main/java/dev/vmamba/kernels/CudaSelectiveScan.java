@@ -3,6 +3,7 @@ package dev.vmamba.kernels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.vmamba.core.scan.CrossScanInputs;
 import dev.vmamba.core.scan.ScanBackend;
@@ -144,7 +145,13 @@ public final class CudaSelectiveScan implements SelectiveScan {
     @Override
     public NDArray crossScanMerge(CrossScanInputs inputs) {
         if (!tuning.fusedCrossScan()) {
-            return SelectiveScan.super.crossScanMerge(inputs);
+            // the unfused SS2D core; its four-direction temporaries are released here
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray y = SelectiveScan.super.crossScanMerge(inputs);
+                NDScope.unregister(y);
+                return y;
+            }
         }
         NDManager owner = inputs.u().getManager();
         try (NDManager tmp = owner.newSubManager()) {
@@ -198,6 +205,17 @@ public final class CudaSelectiveScan implements SelectiveScan {
         return AUTOTUNE_ENABLED && tuning.autotune() && !tuning.fullyForced();
     }
 
+    /** The sizes of a problem, from shapes only (the facade checks everything else). */
+    private static ScanShape shape(ScanInputs in) {
+        long b = in.u().getShape().get(0);
+        long c = in.u().getShape().get(1);
+        long l = in.u().getShape().get(2);
+        long g = in.b().getShape().get(1);
+        long n = in.a().getShape().get(1);
+        SelectiveScanKernels.requireSizes(b, c, g, n, l);
+        return new ScanShape((int) b, (int) c, (int) g, (int) n, (int) l);
+    }
+
     private static ScanShape crossShape(CrossScanInputs in) {
         long b = in.u().getShape().get(0);
         long d = in.u().getShape().get(1);
@@ -210,7 +228,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
 
     private LaunchConfig config(
             ScanOp op, ScanInputs in, String dtype, Consumer<LaunchConfig> trial) {
-        ScanShape s = SelectiveScanKernels.validate(in);
+        ScanShape s = shape(in);
         Device device = in.device();
         SelectiveScanKernels.requireGpu(device);
         CudaDevice dev = CudaKernels.device(device.getDeviceId());
@@ -241,7 +259,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
      */
     public LaunchConfig configFor(ScanOp op, ScanInputs in, DataType type) {
         String dtype = type.toString();
-        ScanShape s = SelectiveScanKernels.validate(in);
+        ScanShape s = shape(in);
         Device device = in.device();
         SelectiveScanKernels.requireGpu(device);
         CudaDevice dev = CudaKernels.device(device.getDeviceId());

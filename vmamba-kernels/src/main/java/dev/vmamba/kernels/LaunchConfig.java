@@ -117,16 +117,16 @@ public record LaunchConfig(
         long bc = align4((long) chunk * ns);
         long floats;
         switch (kind) {
-            case FWD:
-                floats = 2 * row + 2 * bc;
+            case FWD: // two buffers of {u, delta, B, C}
+                floats = 2 * (2 * row + 2 * bc);
                 break;
-            case BWD_LOCAL:
-                floats = 2 * row + bc;
+            case BWD_LOCAL: // two buffers of {delta, dy, C}
+                floats = 2 * (2 * row + bc);
                 break;
-            default:
+            default: // two buffers of {u, delta, dy, B, C}, dΔ/dz, chunk states, dB/dC partials
                 floats =
-                        4 * row
-                                + 2 * bc
+                        2 * (3 * row + 2 * bc)
+                                + row
                                 + (long) chunk * nrows * statesPerThread * threads
                                 + (long) (threads / 32) * 2 * np * tp;
         }

@@ -79,7 +79,9 @@ public final class LaunchConfigs {
                 if (!hasKernel(nt, nrows, tpr)) {
                     continue;
                 }
-                for (int rowThreads : rowThreadOptions(tuning, tpr, op == ScanOp.BACKWARD)) {
+                boolean split = splitSpan(s, nrows, tpr, 16, multiprocessors) > 0;
+                for (int rowThreads :
+                        rowThreadOptions(tuning, tpr, op == ScanOp.BACKWARD || split)) {
                     for (int chunk : chunkOptions(op, s, tuning)) {
                         for (int span :
                                 spanOptions(s, tuning, nt, nrows, tpr, chunk, multiprocessors)) {
@@ -135,7 +137,7 @@ public final class LaunchConfigs {
             int rowThreads =
                     tuning.rowThreads() != 0 ? tuning.rowThreads() : Math.max(1, 128 / tpr);
             int preferred =
-                    clampChunk(op == ScanOp.BACKWARD ? 16 : s.dState() <= 4 ? 64 : 32, s.length());
+                    clampChunk(op == ScanOp.BACKWARD ? 16 : s.dState() <= 4 ? 64 : 16, s.length());
             // shorter chunks when the tiles of a large N do not fit in shared memory
             for (int chunk = tuning.chunk() != 0 ? tuning.chunk() : preferred;
                     chunk >= 4;
@@ -222,12 +224,12 @@ public final class LaunchConfigs {
         return out;
     }
 
-    private static List<Integer> rowThreadOptions(ScanTuning tuning, int tpr, boolean backward) {
+    private static List<Integer> rowThreadOptions(ScanTuning tuning, int tpr, boolean narrow) {
         if (tuning.rowThreads() != 0) {
             return List.of(tuning.rowThreads());
         }
         List<Integer> out = new ArrayList<>();
-        int[] blocks = backward ? new int[] {64, 128} : new int[] {64, 128, 256};
+        int[] blocks = narrow ? new int[] {64, 128} : new int[] {32, 64, 128, 256};
         for (int b : blocks) {
             int r = Math.max(1, b / tpr);
             if (!out.contains(r)) {
@@ -243,8 +245,8 @@ public final class LaunchConfigs {
         }
         int[] chunks =
                 op == ScanOp.BACKWARD
-                        ? new int[] {16, 32}
-                        : s.dState() <= 4 ? new int[] {32, 64} : new int[] {16, 32};
+                        ? new int[] {8, 16}
+                        : s.dState() <= 4 ? new int[] {32, 64} : new int[] {8, 16, 32};
         List<Integer> out = new ArrayList<>();
         for (int c : chunks) {
             int v = clampChunk(c, s.length());
@@ -265,7 +267,7 @@ public final class LaunchConfigs {
         out.add(split);
         if (split > 0) {
             int nChunks = (s.length() + chunk - 1) / chunk;
-            for (int v : new int[] {split * 2, Math.max(1, split / 2), 0}) {
+            for (int v : new int[] {split * 2, 0}) {
                 int w = v >= nChunks ? 0 : v;
                 if (!out.contains(w)) {
                     out.add(w);

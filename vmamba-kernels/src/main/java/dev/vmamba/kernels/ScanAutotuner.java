@@ -19,7 +19,18 @@ public final class ScanAutotuner {
     private static final Logger LOG = LoggerFactory.getLogger(ScanAutotuner.class);
     private static final ScanAutotuner SHARED = new ScanAutotuner();
 
-    private final Map<String, LaunchConfig> cache = new ConcurrentHashMap<>();
+    private final Map<Key, LaunchConfig> cache = new ConcurrentHashMap<>();
+
+    /**
+     * What a tuned configuration is valid for.
+     *
+     * @param device CUDA device ordinal
+     * @param op the operation
+     * @param shape the sizes
+     * @param types element types and optional arguments, as a label
+     * @param tuning the forced fields
+     */
+    public record Key(int device, ScanOp op, ScanShape shape, String types, ScanTuning tuning) {}
 
     /**
      * @return the process-wide tuner whose cache all {@link CudaSelectiveScan}s share
@@ -34,14 +45,14 @@ public final class ScanAutotuner {
      * @param key as built by {@link #key}
      * @return the configuration or null
      */
-    public LaunchConfig cached(String key) {
+    public LaunchConfig cached(Key key) {
         return cache.get(key);
     }
 
     /**
      * @return a snapshot of every cached choice, by key
      */
-    public Map<String, LaunchConfig> snapshot() {
+    public Map<Key, LaunchConfig> snapshot() {
         return Map.copyOf(cache);
     }
 
@@ -55,10 +66,9 @@ public final class ScanAutotuner {
      * @param tuning forced fields
      * @return the key
      */
-    public static String key(
-            Device device, ScanOp op, ScanShape shape, String dtype, ScanTuning tuning) {
-        CudaDevice d = CudaKernels.device(device.getDeviceId());
-        return d.ordinal() + ":" + d.name() + "|" + op + "|" + shape + "|" + dtype + "|" + tuning;
+    public static Key key(
+            Device device, ScanOp op, ScanShape shape, String types, ScanTuning tuning) {
+        return new Key(device.getDeviceId(), op, shape, types, tuning);
     }
 
     /**
@@ -71,10 +81,7 @@ public final class ScanAutotuner {
      * @return the fastest configuration
      */
     public LaunchConfig choose(
-            String key,
-            Device device,
-            List<LaunchConfig> candidates,
-            Consumer<LaunchConfig> trial) {
+            Key key, Device device, List<LaunchConfig> candidates, Consumer<LaunchConfig> trial) {
         LaunchConfig hit = cache.get(key);
         if (hit != null) {
             return hit;
@@ -102,8 +109,11 @@ public final class ScanAutotuner {
                     "no candidate configuration could launch for " + key);
         }
         LOG.info(
-                "autotuned {} -> {} ({} ms, {} candidates)",
-                key,
+                "autotuned {} {} {} on {} -> {} ({} ms, {} candidates)",
+                key.op(),
+                key.shape(),
+                key.types(),
+                CudaKernels.deviceName(key.device()),
                 best,
                 String.format("%.4f", bestMs),
                 candidates.size());

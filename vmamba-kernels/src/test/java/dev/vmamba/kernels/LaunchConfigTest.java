@@ -58,17 +58,19 @@ class LaunchConfigTest {
 
     @Test
     void sharedMemoryMatchesTheKernelLayout() {
-        // forward, N = 16 in one thread per row: 2 row tiles of 64 × 17 floats, 2 B/C tiles of
-        // 16 × (16 + 4) floats
+        // forward, N = 16 in one thread per row: two buffers of 2 row tiles of 64 × 17 floats
+        // and 2 B/C tiles of 16 × (16 + 4) floats
         LaunchConfig c = new LaunchConfig(64, 1, 16, 16, 0);
-        assertEquals(4 * (2 * 64 * 17 + 2 * 16 * 20), c.sharedBytes(LaunchConfig.Kind.FWD, 16));
-        assertEquals(4 * (2 * 64 * 17 + 16 * 20), c.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16));
-        // backward adds 2 more row tiles, the chunk's states per thread and the dB/dC partials
-        int bwd = 4 * (4 * 64 * 17 + 2 * 16 * 20 + 16 * 16 * 64 + 2 * 2 * 16 * 17);
+        assertEquals(4 * 2 * (2 * 64 * 17 + 2 * 16 * 20), c.sharedBytes(LaunchConfig.Kind.FWD, 16));
+        assertEquals(
+                4 * 2 * (2 * 64 * 17 + 16 * 20), c.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16));
+        // backward: two buffers of 3 row tiles and 2 B/C tiles, one dΔ/dz tile, the chunk's
+        // states per thread and the dB/dC partials per warp
+        int bwd = 4 * (2 * (3 * 64 * 17 + 2 * 16 * 20) + 64 * 17 + 16 * 16 * 64 + 2 * 2 * 16 * 17);
         assertEquals(bwd, c.sharedBytes(LaunchConfig.Kind.BWD, 16));
         // odd strides are rounded to 4 floats (16-byte aligned tiles): N = 1, 32 × 33 = 1056
         LaunchConfig small = new LaunchConfig(32, 1, 1, 32, 0);
-        assertEquals(4 * (2 * 1056 + 2 * 32 * 2), small.sharedBytes(LaunchConfig.Kind.FWD, 1));
+        assertEquals(4 * 2 * (2 * 1056 + 2 * 32 * 2), small.sharedBytes(LaunchConfig.Kind.FWD, 1));
     }
 
     @Test
