@@ -88,8 +88,8 @@ struct ScanParams {
     int height;
     int width;
     int reverse;      // ss_combine: chain spans right to left
-    int reserved0;
-    int reserved1;
+    int vecIn;        // u and delta float32, 16-byte aligned rows (L % 4 == 0): vector loads
+    int vecOut;       // y float32 with 16-byte aligned rows: vector stores
 };
 static_assert(sizeof(ScanParams) == 272, "ScanParams layout must match ScanParams.java");
 
@@ -109,12 +109,21 @@ VM_DEV void st(void* p, size_t i, float v, int dt) {
     }
 }
 
-// Δ = softplus(z) (threshold 20) or z, and dΔ/dz.
+// Δ = softplus(z) (threshold 20) or z, and dΔ/dz = sigmoid(z). log1p(e^z) without the library
+// routine: a short series below e^z = 1/16 (truncation < 1e-8 relative), the hardware logarithm
+// of 1 + e^z above (relative error < 3e-6 there).
 VM_DEV void step_size(float z, int softplus, float& dt, float& dz) {
     if (softplus && z <= 20.f) {
-        float e = __expf(z);
-        dt = log1pf(e);
-        dz = e / (1.f + e);
+        const float e = __expf(z);
+        if (e < 0.0625f) {
+            dt = e * fmaf(e, fmaf(e, fmaf(e, fmaf(e, fmaf(e, -1.f / 6.f, 0.2f), -0.25f),
+                                            1.f / 3.f),
+                                  -0.5f),
+                          1.f);
+        } else {
+            dt = __logf(1.f + e);
+        }
+        dz = __fdividef(e, 1.f + e);
     } else {
         dt = z;
         dz = 1.f;
@@ -362,12 +371,213 @@ VM_DEV void row_sync() {
 #endif
 }
 
+// Steps per register group of the streaming forward (a multiple of 4, dividing the chunk): more
+// for few states per thread, which are memory-bound and need more loads in flight per thread.
+#ifndef VMAMBA_HOST_EMULATION
+__host__ __device__
+#endif
+constexpr int stream_group(int statesPerThread) {
+    return statesPerThread >= 8 ? 4 : statesPerThread >= 4 ? 8 : 16;
+}
+
+// Loads `GS` consecutive time steps from `t` of a thread's rows of u and raw delta into
+// registers: 16-byte vector loads when the rows allow, element loads (with any input type and
+// the sequence end) otherwise. Rows that do not exist and steps past the end read as zeros.
+template <int NT, int RPT, int TPR, int GS>
+VM_DEV void load_group(const ScanParams& p, const Geo<NT, RPT, TPR>& q, const size_t (&row)[RPT],
+                       int t, float (&u)[RPT][GS], float (&z)[RPT][GS]) {
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const bool ok = q.rowOk(rr);
+        if (ok && p.vecIn && t + GS <= q.tEnd) {
+            const float4* up = reinterpret_cast<const float4*>(static_cast<const float*>(p.u) + row[rr] + t);
+            const float4* zp =
+                    reinterpret_cast<const float4*>(static_cast<const float*>(p.delta) + row[rr] + t);
+#pragma unroll
+            for (int v = 0; v < GS / 4; ++v) {
+                const float4 a = up[v];
+                const float4 b = zp[v];
+                u[rr][4 * v] = a.x;
+                u[rr][4 * v + 1] = a.y;
+                u[rr][4 * v + 2] = a.z;
+                u[rr][4 * v + 3] = a.w;
+                z[rr][4 * v] = b.x;
+                z[rr][4 * v + 1] = b.y;
+                z[rr][4 * v + 2] = b.z;
+                z[rr][4 * v + 3] = b.w;
+            }
+        } else {
+#pragma unroll
+            for (int s2 = 0; s2 < GS; ++s2) {
+                const bool in = ok && t + s2 < q.tEnd;
+                u[rr][s2] = in ? ld(p.u, row[rr] + t + s2, p.itype) : 0.f;
+                z[rr][s2] = in ? ld(p.delta, row[rr] + t + s2, p.itype) : 0.f;
+            }
+        }
+    }
+}
+
+// Stages only the group's B and C of a chunk (T x NS tiles) -- the data all rows of the block
+// share -- with cp.async (float32) or through registers (half types).
+template <int NT, int RPT, int TPR>
+VM_DEV void stage_bc(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* sB,
+                     float* sC) {
+    stage(p, q, t0, tn, Tiles{nullptr, nullptr, nullptr, sB, sC});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state),
 // local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start).
-// Shared memory: two buffers of {u, delta, B, C}.
+//
+// Each thread streams its own rows of u and delta through registers, a group of GS steps ahead
+// (vector loads, no shared-memory round trip), computes Δ = softplus(delta + bias) itself and
+// writes y from registers; only B and C, shared by all rows of the block, go through shared
+// memory (two cp.async buffers of one chunk each).
 template <int NT, int RPT, int TPR>
-VM_DEV void fwd_body(const ScanParams& p) {
+VM_DEV void fwd_stream_body(const ScanParams& p) {
+    // steps per register group: deeper for few states per thread (memory-bound), where more
+    // loads must be in flight per thread
+    constexpr int GS = stream_group(NT * RPT);
+    const Geo<NT, RPT, TPR> q(p);
+    VM_SMEM(smem);
+    const int bcTile = align4(q.T * q.NS);
+    require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N && q.T % GS == 0 &&
+            (unsigned)(4 * bcTile) * 4u <= dyn_smem_bytes());
+
+    float A2[RPT][NT], h[RPT][NT], Dv[RPT], bias[RPT], sumD[RPT];
+    size_t row[RPT];
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const bool ok = q.rowOk(rr);
+        const int c = q.channel(rr);
+        row[rr] = q.rowIndex(c) * q.L;
+        Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
+        bias[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
+        sumD[rr] = 0.f;
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            const bool on = ok && n < q.N;
+            A2[rr][j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
+            h[rr][j] = (on && p.h0) ? p.h0[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
+        }
+    }
+
+    const int first = q.tBegin >> q.logT;
+    const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
+    float cu[RPT][GS], cz[RPT][GS];
+    load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin, cu, cz);
+    stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, smem + bcTile);
+    for (int k = 0; k < nck; ++k) {
+        const int t0 = (first + k) << q.logT;
+        const int tn = min(q.T, q.tEnd - t0);
+        const bool more = k + 1 < nck;
+        float* sB = smem + (k & 1) * 2 * bcTile;
+        float* sC = sB + bcTile;
+        if (more) {
+            float* nB = smem + ((k + 1) & 1) * 2 * bcTile;
+            stage_bc(p, q, t0 + q.T, min(q.T, q.tEnd - t0 - q.T), nB, nB + bcTile);
+        }
+        cp_async_wait(more);
+        __syncthreads();
+        if (p.ckpt) {
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr) {
+                const int c = q.channel(rr);
+#pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    const int n = q.sg * NT + j;
+                    if (q.rowOk(rr) && n < q.N) {
+                        p.ckpt[(q.rowIndex(c) * p.nChunks + first + k) * q.N + n] = h[rr][j];
+                    }
+                }
+            }
+        }
+        for (int tg = 0; tg < tn; tg += GS) {
+            float nu[RPT][GS], nz[RPT][GS];
+            load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + GS, nu, nz);
+            float yv[RPT][GS];
+#pragma unroll
+            for (int s2 = 0; s2 < GS; ++s2) {
+                const int t = tg + s2;
+                if (t < tn) {
+                    float Bv[NT], Cv[NT];
+                    load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+                    load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+#pragma unroll
+                    for (int rr = 0; rr < RPT; ++rr) {
+                        float dt, dz;
+                        step_size(cz[rr][s2] + bias[rr], p.softplus, dt, dz);
+                        if (!q.rowOk(rr)) dt = 0.f;
+                        const float uu = cu[rr][s2];
+                        const float dtu = dt * uu;
+                        float acc = 0.f;
+#pragma unroll
+                        for (int j = 0; j < NT; ++j) {
+                            const float a = exp2f(dt * A2[rr][j]);
+                            h[rr][j] = fmaf(a, h[rr][j], dtu * Bv[j]);
+                            acc = fmaf(Cv[j], h[rr][j], acc);
+                        }
+#pragma unroll
+                        for (int off = 1; off < TPR; off <<= 1) acc += VM_SHFL_XOR(acc, off);
+                        yv[rr][s2] = fmaf(Dv[rr], uu, acc);
+                        sumD[rr] += dt;
+                    }
+                }
+            }
+            if (p.y && q.sg == 0) {
+                const int cnt = min(GS, tn - tg);
+#pragma unroll
+                for (int rr = 0; rr < RPT; ++rr) {
+                    if (!q.rowOk(rr)) continue;
+                    const size_t o = row[rr] + t0 + tg;
+                    if (p.vecOut && cnt == GS) {
+                        float4* yp = reinterpret_cast<float4*>(static_cast<float*>(p.y) + o);
+#pragma unroll
+                        for (int v = 0; v < GS / 4; ++v) {
+                            yp[v] = make_float4(yv[rr][4 * v], yv[rr][4 * v + 1], yv[rr][4 * v + 2],
+                                                yv[rr][4 * v + 3]);
+                        }
+                    } else {
+#pragma unroll
+                        for (int s2 = 0; s2 < GS; ++s2) {
+                            if (s2 < cnt) st(p.y, o + s2, yv[rr][s2], p.otype);
+                        }
+                    }
+                }
+            }
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr)
+#pragma unroll
+                for (int s2 = 0; s2 < GS; ++s2) {
+                    cu[rr][s2] = nu[rr][s2];
+                    cz[rr][s2] = nz[rr][s2];
+                }
+        }
+        __syncthreads();  // this B/C buffer is refilled by the prefetch of the next iteration
+    }
+
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const size_t rowId = q.rowIndex(q.channel(rr));
+#pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            const int n = q.sg * NT + j;
+            if (n >= q.N) continue;
+            if (p.hEnd) p.hEnd[(rowId * p.nSpans + q.span) * q.N + n] = h[rr][j];
+            if (p.last && q.span == p.nSpans - 1) p.last[rowId * q.N + n] = h[rr][j];
+        }
+        if (p.sumDelta && q.sg == 0) p.sumDelta[rowId * p.nSpans + q.span] = sumD[rr];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward of the fused cross-scan (rows gathered through the direction index maps): u and delta
+// are staged in shared memory tiles like B and C, and every direction's y is added into the
+// merged output. Modes as fwd_stream_body. Shared memory: two buffers of {u, delta, B, C}.
+template <int NT, int RPT, int TPR>
+VM_DEV void fwd_tiled_body(const ScanParams& p) {
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int rowTile = align4(q.R * q.TP);
@@ -703,7 +913,13 @@ VM_DEV void bwd_body(const ScanParams& p) {
             }
         }
 
-        // reverse walk
+        // reverse walk; h_t of the next (earlier) step is this step's h_{t-1}
+        float hnext[RPT][NT];
+#pragma unroll
+        for (int rr = 0; rr < RPT; ++rr)
+#pragma unroll
+            for (int j = 0; j < NT; ++j)
+                hnext[rr][j] = sH[(((tn - 1) * RPT + rr) * NT + j) * q.nthr + q.tid];
         for (int t = tn - 1; t >= 0; --t) {
             float Bv[NT], Cv[NT];
             load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
@@ -719,22 +935,25 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 const float gg = cur.g[o];
                 const float dz = sz[o];
                 const float dtu = dt * uu;
-                float sdu = 0.f, sdd = 0.f;
+                float sdu = 0.f, sda = 0.f;
 #pragma unroll
                 for (int j = 0; j < NT; ++j) {
-                    const float hcur = sH[((t * RPT + rr) * NT + j) * q.nthr + q.tid];
+                    const float hcur = hnext[rr][j];
                     const float hprev =
                             t > 0 ? sH[(((t - 1) * RPT + rr) * NT + j) * q.nthr + q.tid] : hc[rr][j];
+                    hnext[rr][j] = hprev;
                     const float lam = fmaf(Cv[j], gg, x[rr][j]);
                     const float a = exp2f(dt * A2[rr][j]);
-                    const float ah = a * hprev;
-                    sdd = fmaf(lam, fmaf(Bv[j], uu, A2[rr][j] * kLn2 * ah), sdd);
-                    dAacc[rr][j] = fmaf(lam * dt, ah, dAacc[rr][j]);
-                    sdu = fmaf(lam, Bv[j], sdu);
+                    const float w = lam * (a * hprev);      // λ ā h_{t-1}
+                    dAacc[rr][j] = fmaf(w, dt, dAacc[rr][j]);
+                    sda = fmaf(w, A2[rr][j], sda);          // Σ A λ ā h_{t-1}, times ln 2 below
+                    sdu = fmaf(lam, Bv[j], sdu);            // Σ λ B
                     vq[j] = fmaf(lam, dtu, vq[j]);
                     vq[NT + j] = fmaf(gg, hcur, vq[NT + j]);
                     x[rr][j] = a * lam;
                 }
+                // dΔ = Σ λ (B u + A ā h_{t-1}) = u Σ λ B + Σ A λ ā h_{t-1}
+                float sdd = fmaf(uu, sdu, sda * kLn2);
 #pragma unroll
                 for (int off = 1; off < TPR; off <<= 1) {
                     sdu += VM_SHFL_XOR(sdu, off);
@@ -859,11 +1078,14 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     if (p.last) p.last[(size_t)bc * N + n] = H;
 }
 
-// Kernel entry points: ss_{fwd,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows per
-// thread, threads per row). The Java launch-config table lists exactly these combinations.
+// Kernel entry points: ss_{fwd,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows per
+// thread, threads per row); fwdx is the forward of the fused cross-scan. The Java launch-config table lists exactly these combinations.
 #define VM_INSTANTIATE(NT, RPT, TPR)                                                        \
     VM_KERNEL void ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
-        vmscan::fwd_body<NT, RPT, TPR>(p);                                                  \
+        vmscan::fwd_stream_body<NT, RPT, TPR>(p);                                           \
+    }                                                                                       \
+    VM_KERNEL void ss_fwdx_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
+        vmscan::fwd_tiled_body<NT, RPT, TPR>(p);                                            \
     }                                                                                       \
     VM_KERNEL void ss_bwdlocal_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {           \
         vmscan::bwd_local_body<NT, RPT, TPR>(p);                                            \

@@ -73,6 +73,7 @@ inline unsigned vm_emu_dyn_smem_bytes() { return emuBlock->smemBytes; }
 struct alignas(16) float4 {
     float x, y, z, w;
 };
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 using __half = _Float16;
 inline float __half2float(__half h) { return (float)h; }
 inline __half __float2half_rn(float f) { return (__half)f; }
@@ -92,6 +93,8 @@ inline __nv_bfloat16 __float2bfloat16_rn(float f) {
     return __nv_bfloat16{(uint16_t)(u >> 16)};
 }
 inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }
 using std::exp2f;
 using std::fmaf;
 using std::log1pf;
@@ -154,11 +157,12 @@ struct Cfg {
     int nt, rpt, tpr, rowThreads, chunk, spanChunks;  // spanChunks 0 = one span
 };
 
-#define K3(NT, RPT, TPR) \
-    {NT, RPT, TPR, ss_fwd_##NT##_##RPT##_##TPR, ss_bwdlocal_##NT##_##RPT##_##TPR, ss_bwd_##NT##_##RPT##_##TPR}
+#define K3(NT, RPT, TPR)                                                                      \
+    {NT, RPT, TPR, ss_fwd_##NT##_##RPT##_##TPR, ss_fwdx_##NT##_##RPT##_##TPR,                   \
+     ss_bwdlocal_##NT##_##RPT##_##TPR, ss_bwd_##NT##_##RPT##_##TPR}
 struct KEntry {
     int nt, rpt, tpr;
-    Kernel fwd, bwdlocal, bwd;
+    Kernel fwd, fwdx, bwdlocal, bwd;
 };
 #define KROWS(NT, TPR) K3(NT, 1, TPR), K3(NT, 2, TPR), K3(NT, 4, TPR)
 static const KEntry kTable[] = {KROWS(1, 1), KROWS(2, 1),   KROWS(4, 1),   KROWS(8, 1),
@@ -178,7 +182,8 @@ static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
     const int R = nthr / c.tpr * c.rpt, TP = c.chunk + 1, NP = c.nt * c.tpr;
     const int NS = c.nt % 4 == 0 ? NP + 4 : NP + 1;
     const int row = a4(R * TP), bc = a4(c.chunk * NS);
-    if (!std::strcmp(kind, "fwd")) return 4u * 2 * (2 * row + 2 * bc);
+    if (!std::strcmp(kind, "fwd")) return 4u * 4 * bc;
+    if (!std::strcmp(kind, "fwdtiled")) return 4u * 2 * (2 * row + 2 * bc);
     if (!std::strcmp(kind, "bwdlocal")) return 4u * 2 * (2 * row + bc);
     return 4u * (2 * (3 * row + 2 * bc) + row + c.chunk * c.rpt * c.nt * nthr + nthr / 32 * 2 * NP * TP);
 }
@@ -330,6 +335,8 @@ static ScanParams base_params(Problem& p, Cfg& c, int nthr) {
     s.chunkShift = 0;
     while ((1 << s.chunkShift) < c.chunk) ++s.chunkShift;
     s.softplus = p.softplus;
+    s.vecIn = p.L % 4 == 0;
+    s.vecOut = p.L % 4 == 0;
     s.cross = p.cross;
     s.height = p.H;
     s.width = p.W;
@@ -355,21 +362,22 @@ static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>
     s.nSpans = nSpans;
     s.nChunks = nChunks;
     const int gx = grid_x(p, c, nthr);
-    const unsigned sm = smem_bytes("fwd", c, nthr);
+    const unsigned sm = smem_bytes(p.cross ? "fwdtiled" : "fwd", c, nthr);
+    const Kernel fk = p.cross ? k.fwdx : k.fwd;
     y.assign(p.cross ? (size_t)p.Bt * p.Dg * L : (size_t)p.Bt * C * L,
              p.cross ? 0.f : std::numeric_limits<float>::quiet_NaN());
     last.assign((size_t)p.Bt * C * N, std::numeric_limits<float>::quiet_NaN());
     if (nSpans == 1) {
         s.y = y.data();
         s.last = last.data();
-        launch(k.fwd, gx, 1, nthr, sm, s);
+        launch(fk, gx, 1, nthr, sm, s);
         return;
     }
     std::vector<float> hEnd((size_t)p.Bt * C * nSpans * N, NAN), sumD((size_t)p.Bt * C * nSpans, NAN),
             carry(hEnd.size(), NAN);
     s.hEnd = hEnd.data();
     s.sumDelta = sumD.data();
-    launch(k.fwd, gx, nSpans, nthr, sm, s);
+    launch(fk, gx, nSpans, nthr, sm, s);
     ScanParams cb = s;
     cb.ckpt = carry.data();
     cb.last = last.data();
@@ -381,7 +389,7 @@ static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>
     f.nChunks = nChunks;
     f.h0 = carry.data();
     f.y = y.data();
-    launch(k.fwd, gx, nSpans, nthr, sm, f);
+    launch(fk, gx, nSpans, nthr, sm, f);
 }
 
 struct Grads {
@@ -472,7 +480,7 @@ static std::string name(const Problem& p, const Cfg& c) {
 
 static void check_plain(Problem& p, Cfg c, bool bwd = true) {
     std::string nm = name(p, c);
-    if (c.nt * c.tpr < p.N) {
+    if (c.nt * c.tpr < p.N || c.chunk % vmscan::stream_group(c.nt * c.rpt) != 0) {
         std::printf("invalid test config %s\n", nm.c_str());
         std::abort();
     }
@@ -600,7 +608,7 @@ int main() {
     // small N, padding of states, no D / bias, no softplus, big delta
     {
         Problem p = make(2, 4, 2, 1, 33, false, false, true, rng);
-        check_plain(p, Cfg{1, 1, 1, 32, 8, 0});
+        check_plain(p, Cfg{1, 1, 1, 32, 16, 0});
         check_plain(p, Cfg{1, 4, 1, 32, 16, 2});
         Problem q = make(1, 1, 7, 3, 20, true, true, false, rng);
         check_plain(q, Cfg{4, 1, 1, 32, 8, 0});
@@ -614,6 +622,16 @@ int main() {
         Problem one = make(3, 2, 2, 4, 1, true, true, true, rng);
         check_plain(one, Cfg{4, 1, 1, 32, 8, 0});
         check_plain(one, Cfg{4, 2, 1, 32, 4, 1});
+    }
+    // vector (L % 4 == 0) streaming paths
+    {
+        Problem v = make(2, 2, 3, 16, 64, true, true, true, rng);
+        check_plain(v, Cfg{16, 1, 1, 32, 16, 0});
+        check_plain(v, Cfg{8, 1, 2, 32, 8, 2});
+        check_plain(v, Cfg{16, 2, 1, 32, 8, 0});
+        Problem w = make(1, 4, 5, 1, 96, true, true, true, rng);
+        check_plain(w, Cfg{1, 1, 1, 32, 32, 0});
+        check_plain(w, Cfg{1, 1, 1, 32, 16, 2});
     }
     // fused cross-scan forward, all modes, H != W, plain and split
     check_cross(1, 2, 3, 4, 3, 5, Cfg{4, 1, 1, 32, 4, 0}, rng);

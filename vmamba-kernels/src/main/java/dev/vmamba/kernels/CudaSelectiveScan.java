@@ -21,8 +21,9 @@ import java.util.function.Consumer;
  * <p>Per call it makes non-contiguous inputs dense (a device copy, released after the call), picks
  * the launch configuration -- the caller's forced fields from {@link ScanTuning}, the rest
  * autotuned once per device and shape ({@link ScanAutotuner}) or taken from the heuristic table --
- * and runs {@link SelectiveScanKernels}. {@link #crossScanMerge} uses the fused kernel unless
- * {@link ScanTuning#fusedCrossScan()} is off.
+ * and runs {@link SelectiveScanKernels}. {@link #crossScanMerge} uses the fused kernel when {@link
+ * ScanTuning#fusedCrossScan()} is on (off by default: it measured slower than the unfused core, see
+ * docs/BENCHMARKS.md).
  *
  * <p>Numerics: float32 arithmetic throughout (half inputs converted on load, state in float32),
  * {@code exp} through the hardware {@code ex2.approx} as in the official kernels; gradients of B,

@@ -44,9 +44,24 @@ public record LaunchConfig(
 
     /** Which kernel of a plan (they differ in shared memory). */
     enum Kind {
+        /** Streaming forward ({@code ss_fwd}): only B and C in shared memory. */
         FWD,
+        /** Forward of the fused cross-scan ({@code ss_fwdx}): u and delta tiles too. */
+        FWD_TILED,
         BWD_LOCAL,
         BWD
+    }
+
+    /**
+     * Time steps the streaming forward keeps per register group (the chunk must be a multiple): 16
+     * for fewer than 4 states per thread (memory-bound, more loads in flight), 8 below 8, else 4.
+     * Mirrors {@code stream_group} in {@code selective_scan.cu}.
+     *
+     * @return steps per group
+     */
+    public int streamGroup() {
+        int slots = statesPerThread * nrows;
+        return slots >= 8 ? 4 : slots >= 4 ? 8 : 16;
     }
 
     /**
@@ -117,7 +132,10 @@ public record LaunchConfig(
         long bc = align4((long) chunk * ns);
         long floats;
         switch (kind) {
-            case FWD: // two buffers of {u, delta, B, C}
+            case FWD: // two buffers of {B, C}
+                floats = 4 * bc;
+                break;
+            case FWD_TILED: // two buffers of {u, delta, B, C}
                 floats = 2 * (2 * row + 2 * bc);
                 break;
             case BWD_LOCAL: // two buffers of {delta, dy, C}

@@ -151,7 +151,9 @@ public final class LaunchConfigs {
                     check(op, c, s, maxSharedBytes);
                     return c;
                 } catch (IllegalArgumentException e) {
-                    last = e;
+                    if (last == null) {
+                        last = e; // report why the preferred split failed
+                    }
                 }
                 if (tuning.chunk() != 0) {
                     break;
@@ -174,6 +176,13 @@ public final class LaunchConfigs {
      */
     public static void check(ScanOp op, LaunchConfig c, ScanShape s, int maxSharedBytes) {
         c.check(s.dState(), s.batch(), s.groups(), s.dimPerGroup(), s.length());
+        if (op != ScanOp.CROSS_FORWARD && c.chunk() % c.streamGroup() != 0) {
+            throw new IllegalArgumentException(
+                    c
+                            + ": the chunk must be a multiple of the forward's register group of "
+                            + c.streamGroup()
+                            + " steps");
+        }
         for (LaunchConfig.Kind k : kinds(op)) {
             int bytes = c.sharedBytes(k, s.dState());
             if (bytes > maxSharedBytes) {
@@ -293,8 +302,9 @@ public final class LaunchConfigs {
         return span >= nChunks ? 0 : span;
     }
 
+    /** Short sequences need no long chunk, but never below 16 steps (or the asked length). */
     private static int clampChunk(int chunk, int length) {
-        return Math.max(4, Math.min(chunk, LaunchConfig.nextPow2(length)));
+        return Math.max(Math.min(chunk, 16), Math.min(chunk, LaunchConfig.nextPow2(length)));
     }
 
     private static List<Integer> options(int forced, int... defaults) {

@@ -63,8 +63,8 @@ final class ScanParams {
         HEIGHT,
         WIDTH,
         REVERSE,
-        RESERVED0,
-        RESERVED1
+        VEC_IN,
+        VEC_OUT
     }
 
     private static final int INT_BASE = Ptr.values().length * 8;

@@ -23,8 +23,11 @@ public record ScanTuning(
         int spanChunks,
         boolean fusedCrossScan) {
 
-    /** Everything chosen per shape by the autotuner; fused cross-scan on. */
-    public static final ScanTuning AUTO = new ScanTuning(true, 0, 0, 0, 0, -1, true);
+    /**
+     * Everything chosen per shape by the autotuner; the unfused SS2D core (the fused cross-scan
+     * measured slower on an H100, see docs/BENCHMARKS.md).
+     */
+    public static final ScanTuning AUTO = new ScanTuning(true, 0, 0, 0, 0, -1, false);
 
     /** Everything chosen per shape by the heuristic table, nothing timed. */
     public static final ScanTuning HEURISTIC = AUTO.withAutotune(false);
@@ -66,7 +69,7 @@ public record ScanTuning(
                 c.statesPerThread(),
                 c.chunk(),
                 c.spanChunks(),
-                true);
+                false);
     }
 
     /**

@@ -81,9 +81,13 @@ public final class SelectiveScanKernels {
                                 DataType.FLOAT32,
                                 device)
                         : null;
-        ScanParams p = baseParams(in, s).set(Int.OTYPE, code(outputType));
+        long yAddr = DevicePointers.address(y);
+        ScanParams p =
+                baseParams(in, s)
+                        .set(Int.OTYPE, code(outputType))
+                        .set(Int.VEC_OUT, vectorRows(outputType, s.length(), yAddr) ? 1 : 0);
         try (NDManager tmp = owner.newSubManager(device)) {
-            runForward(dev, p, config, s, DevicePointers.address(y), address(last), tmp, device);
+            runForward(dev, p, config, s, yAddr, address(last), tmp, device, false);
         }
         return new ScanOutput(y, last);
     }
@@ -312,7 +316,7 @@ public final class SelectiveScanKernels {
                 .set(Int.HEIGHT, (int) h)
                 .set(Int.WIDTH, (int) w);
         try (NDManager tmp = owner.newSubManager(device)) {
-            runForward(dev, p, config, s, DevicePointers.address(y), 0, tmp, device);
+            runForward(dev, p, config, s, DevicePointers.address(y), 0, tmp, device, true);
         }
         return y;
     }
@@ -327,14 +331,15 @@ public final class SelectiveScanKernels {
             long y,
             long last,
             NDManager tmp,
-            Device device) {
+            Device device,
+            boolean cross) {
         int n = s.dState();
         int l = s.length();
         int nChunks = cfg.chunks(l);
         int spans = cfg.spans(l);
-        CudaDevice.Kernel fwd = dev.kernel("ss_fwd_" + cfg.kernelSuffix(n));
+        CudaDevice.Kernel fwd = dev.kernel((cross ? "ss_fwdx_" : "ss_fwd_") + cfg.kernelSuffix(n));
         int block = cfg.blockThreads(n);
-        int smem = cfg.sharedBytes(LaunchConfig.Kind.FWD, n);
+        int smem = cfg.sharedBytes(cross ? LaunchConfig.Kind.FWD_TILED : LaunchConfig.Kind.FWD, n);
         int gx = gridX(cfg, s);
         ScanParams p = base.copy();
         setChunk(p, cfg);
@@ -494,7 +499,17 @@ public final class SelectiveScanKernels {
 
     private static ScanParams baseParams(ScanInputs in, ScanShape s) {
         ScanParams p = pointers(in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias());
-        return sizes(p, s, in.u().getDataType(), in.deltaSoftplus());
+        boolean vec =
+                vectorRows(in.u().getDataType(), s.length(), p.get(Ptr.U))
+                        && vectorRows(in.delta().getDataType(), s.length(), p.get(Ptr.DELTA));
+        return sizes(p, s, in.u().getDataType(), in.deltaSoftplus()).set(Int.VEC_IN, vec ? 1 : 0);
+    }
+
+    /**
+     * Whether rows of L float32 values at this address can be read or written 16 bytes at a time.
+     */
+    private static boolean vectorRows(DataType t, int length, long address) {
+        return t == DataType.FLOAT32 && length % 4 == 0 && address % 16 == 0;
     }
 
     private static ScanParams pointers(

@@ -74,15 +74,19 @@ class CudaCrossScanTest {
                             true,
                             mode);
             NDArray ref = new NDArraySelectiveScan().crossScanMerge(in);
-            NDArray fused = new CudaSelectiveScan().crossScanMerge(in);
+            NDArray fused =
+                    new CudaSelectiveScan(ScanTuning.AUTO.withFusedCrossScan(true))
+                            .crossScanMerge(in);
             GpuSupport.assertClose("fused vs NDArray", fused, ref, 2e-4);
             NDArray split =
-                    new CudaSelectiveScan(ScanTuning.HEURISTIC.withChunk(4).withSpanChunks(1))
+                    new CudaSelectiveScan(
+                                    ScanTuning.HEURISTIC
+                                            .withChunk(4)
+                                            .withSpanChunks(1)
+                                            .withFusedCrossScan(true))
                             .crossScanMerge(in);
             GpuSupport.assertClose("fused, spans vs NDArray", split, ref, 2e-4);
-            NDArray unfused =
-                    new CudaSelectiveScan(ScanTuning.AUTO.withFusedCrossScan(false))
-                            .crossScanMerge(in);
+            NDArray unfused = new CudaSelectiveScan(ScanTuning.AUTO).crossScanMerge(in);
             GpuSupport.assertClose("unfused CUDA vs NDArray", unfused, ref, 2e-4);
         }
     }

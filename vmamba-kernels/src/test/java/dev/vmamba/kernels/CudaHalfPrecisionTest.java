@@ -23,7 +23,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * bfloat16 and float16 inputs (u, delta, B, C) with float32 state, against the float32 path.
+ * float16 inputs (u, delta, B, C) with float32 state, against the float32 path. (The kernels take
+ * bfloat16 the same way; DJL 0.36's PyTorch engine cannot create bfloat16 arrays -- the process
+ * aborts -- so that path is covered by the host emulation check.)
  *
  * <p>Documented tolerances ({@code max|err| / max|ref|}):
  *
@@ -65,9 +67,10 @@ class CudaHalfPrecisionTest {
                         new Problem(1, 4, 3, 1, 77, true, true, true),
                         new Problem(1, 4, 32, 16, 1500, true, true, true));
         for (Problem p : ps) {
-            for (DataType t : List.of(DataType.BFLOAT16, DataType.FLOAT16)) {
-                out.add(Arguments.of(p, t));
-            }
+            // bfloat16: DJL 0.36's PyTorch engine aborts the process on creating or converting
+            // any bfloat16 array, so that path is checked by the host emulation of the kernels
+            // (src/test/cuda/emulate_scan.cpp) instead
+            out.add(Arguments.of(p, DataType.FLOAT16));
         }
         return out.stream();
     }

@@ -59,7 +59,7 @@ class CudaScanFixtureTest {
             case "auto":
                 return ScanTuning.AUTO;
             case "spans":
-                return ScanTuning.HEURISTIC.withChunk(16).withSpanChunks(1);
+                return ScanTuning.HEURISTIC.withChunk(8).withSpanChunks(1);
             default:
                 return ScanTuning.HEURISTIC.withNrows(Integer.parseInt(name.substring(5)));
         }

@@ -58,10 +58,14 @@ class LaunchConfigTest {
 
     @Test
     void sharedMemoryMatchesTheKernelLayout() {
-        // forward, N = 16 in one thread per row: two buffers of 2 row tiles of 64 × 17 floats
-        // and 2 B/C tiles of 16 × (16 + 4) floats
+        // streaming forward, N = 16 in one thread per row: two buffers of the B and C tiles of
+        // 16 × (16 + 4) floats; u, delta and y stay in registers
         LaunchConfig c = new LaunchConfig(64, 1, 16, 16, 0);
-        assertEquals(4 * 2 * (2 * 64 * 17 + 2 * 16 * 20), c.sharedBytes(LaunchConfig.Kind.FWD, 16));
+        assertEquals(4 * 4 * 16 * 20, c.sharedBytes(LaunchConfig.Kind.FWD, 16));
+        // the fused cross-scan forward stages u and delta too: row tiles of 64 × 17 floats
+        assertEquals(
+                4 * 2 * (2 * 64 * 17 + 2 * 16 * 20),
+                c.sharedBytes(LaunchConfig.Kind.FWD_TILED, 16));
         assertEquals(
                 4 * 2 * (2 * 64 * 17 + 16 * 20), c.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16));
         // backward: two buffers of 3 row tiles and 2 B/C tiles, one dΔ/dz tile, the chunk's
@@ -70,7 +74,29 @@ class LaunchConfigTest {
         assertEquals(bwd, c.sharedBytes(LaunchConfig.Kind.BWD, 16));
         // odd strides are rounded to 4 floats (16-byte aligned tiles): N = 1, 32 × 33 = 1056
         LaunchConfig small = new LaunchConfig(32, 1, 1, 32, 0);
-        assertEquals(4 * 2 * (2 * 1056 + 2 * 32 * 2), small.sharedBytes(LaunchConfig.Kind.FWD, 1));
+        assertEquals(4 * 4 * 32 * 2, small.sharedBytes(LaunchConfig.Kind.FWD, 1));
+        assertEquals(
+                4 * 2 * (2 * 1056 + 2 * 32 * 2), small.sharedBytes(LaunchConfig.Kind.FWD_TILED, 1));
+    }
+
+    @Test
+    void chunkIsAMultipleOfTheRegisterGroup() {
+        assertEquals(16, new LaunchConfig(64, 1, 1, 32, 0).streamGroup());
+        assertEquals(8, new LaunchConfig(64, 1, 4, 32, 0).streamGroup());
+        assertEquals(4, new LaunchConfig(64, 2, 4, 32, 0).streamGroup());
+        ScanShape s = new ScanShape(2, 8, 4, 1, 100);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LaunchConfigs.check(
+                                        ScanOp.FORWARD,
+                                        new LaunchConfig(64, 1, 1, 8, 0),
+                                        s,
+                                        H100_SMEM));
+        assertTrue(e.getMessage().contains("register group of 16"), e.getMessage());
+        // the fused cross-scan forward stages everything in shared memory: no such constraint
+        LaunchConfigs.check(ScanOp.CROSS_FORWARD, new LaunchConfig(64, 1, 1, 8, 0), s, H100_SMEM);
     }
 
     @Test

@@ -1,0 +1,172 @@
+package dev.vmamba.kernels.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.vmamba.core.scan.ScanGradients;
+import dev.vmamba.core.scan.ScanInputs;
+import dev.vmamba.kernels.CudaKernels;
+import dev.vmamba.kernels.CudaSelectiveScan;
+import dev.vmamba.kernels.GpuTimer;
+import dev.vmamba.kernels.LaunchConfig;
+import dev.vmamba.kernels.LaunchConfigs;
+import dev.vmamba.kernels.ScanOp;
+import dev.vmamba.kernels.ScanShape;
+import dev.vmamba.kernels.ScanTuning;
+import dev.vmamba.kernels.SelectiveScanKernels;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A small driver for kernel profiling (e.g. under Nsight Compute): runs one operation at one
+ * benchmark shape with a fixed launch configuration a few times, or times every candidate
+ * configuration of the shape ({@code --sweep}).
+ *
+ * <pre>
+ * ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1 --op fwd|bwd [--config rt,nrows,nt,chunk,span]
+ *             [--iters N] [--sweep]
+ * </pre>
+ */
+public final class ScanProfile {
+
+    private ScanProfile() {}
+
+    /**
+     * Runs the driver.
+     *
+     * @param args see the class comment
+     */
+    public static void main(String[] args) {
+        String shape = "v0s1";
+        String op = "fwd";
+        String config = null;
+        int iters = 3;
+        boolean sweep = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--shape":
+                    shape = args[++i];
+                    break;
+                case "--op":
+                    op = args[++i];
+                    break;
+                case "--config":
+                    config = args[++i];
+                    break;
+                case "--iters":
+                    iters = Integer.parseInt(args[++i]);
+                    break;
+                case "--sweep":
+                    sweep = true;
+                    break;
+                default:
+                    System.out.println(
+                            "ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1 --op fwd|bwd"
+                                    + " [--config rt,nrows,nt,chunk,span] [--iters N] [--sweep]");
+                    return;
+            }
+        }
+        int[] s = shapeOf(shape);
+        Device gpu = Device.gpu();
+        ScanOp scanOp = op.equals("bwd") ? ScanOp.BACKWARD : ScanOp.FORWARD;
+        try (NDManager m = NDManager.newBaseManager(gpu);
+                GpuTimer timer = new GpuTimer(gpu)) {
+            int c = s[1] * s[2];
+            Shape seq = new Shape(s[0], c, s[4]);
+            ScanInputs in =
+                    new ScanInputs(
+                            m.randomNormal(seq),
+                            m.randomNormal(0f, 0.5f, seq, DataType.FLOAT32),
+                            m.randomUniform(0f, 1f, new Shape(c, s[3])).add(0.5f).neg(),
+                            m.randomNormal(new Shape(s[0], s[1], s[3], s[4])),
+                            m.randomNormal(new Shape(s[0], s[1], s[3], s[4])),
+                            m.randomNormal(new Shape(c)),
+                            m.randomNormal(0f, 0.1f, new Shape(c), DataType.FLOAT32),
+                            true);
+            NDArray dy = m.randomNormal(seq);
+            if (sweep) {
+                ScanShape ss = new ScanShape(s[0], c, s[1], s[3], s[4]);
+                List<LaunchConfig> cands =
+                        LaunchConfigs.candidates(scanOp, ss, ScanTuning.AUTO, 132, 227 * 1024);
+                for (LaunchConfig cfg : cands) {
+                    try {
+                        double ms = timer.median(1, 3, () -> run(scanOp, in, dy, cfg));
+                        System.out.printf(Locale.ROOT, "%8.4f ms  %s%n", ms, cfg);
+                    } catch (IllegalArgumentException e) {
+                        System.out.printf(Locale.ROOT, "   n/a     %s: %s%n", cfg, e.getMessage());
+                    }
+                }
+                return;
+            }
+            CudaSelectiveScan scan =
+                    new CudaSelectiveScan(
+                            config == null ? ScanTuning.AUTO : ScanTuning.fixed(parse(config)));
+            for (int i = 0; i < iters; i++) {
+                float ms =
+                        timer.time(
+                                () -> {
+                                    if (scanOp == ScanOp.BACKWARD) {
+                                        close(scan.backward(in, dy));
+                                    } else {
+                                        scan.forward(in, false).y().close();
+                                    }
+                                });
+                System.out.printf(Locale.ROOT, "%s %s: %.4f ms%n", shape, op, ms);
+            }
+            System.out.println(
+                    "config: "
+                            + scan.configFor(scanOp, in, DataType.FLOAT32)
+                            + " on "
+                            + CudaKernels.deviceName(0));
+        }
+    }
+
+    private static void run(ScanOp op, ScanInputs in, NDArray dy, LaunchConfig cfg) {
+        if (op == ScanOp.BACKWARD) {
+            close(SelectiveScanKernels.backward(in, dy, cfg));
+        } else {
+            SelectiveScanKernels.forward(in, false, DataType.FLOAT32, cfg).y().close();
+        }
+    }
+
+    private static LaunchConfig parse(String s) {
+        String[] f = s.split(",");
+        return new LaunchConfig(
+                Integer.parseInt(f[0]),
+                Integer.parseInt(f[1]),
+                Integer.parseInt(f[2]),
+                Integer.parseInt(f[3]),
+                Integer.parseInt(f[4]));
+    }
+
+    /** (Bt, K, D, N, L) of the named benchmark shapes. */
+    private static int[] shapeOf(String name) {
+        switch (name) {
+            case "v0s1":
+                return new int[] {128, 4, 192, 16, 3136};
+            case "v0s3":
+                return new int[] {128, 4, 768, 16, 196};
+            case "v2v1":
+                return new int[] {128, 4, 96, 1, 3136};
+            case "v2v3":
+                return new int[] {128, 4, 384, 1, 196};
+            case "bs1":
+                return new int[] {1, 4, 192, 16, 3136};
+            default:
+                throw new IllegalArgumentException("unknown shape " + name);
+        }
+    }
+
+    private static void close(ScanGradients g) {
+        for (NDArray x :
+                new NDArray[] {
+                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
+                }) {
+            if (x != null) {
+                x.close();
+            }
+        }
+    }
+}
