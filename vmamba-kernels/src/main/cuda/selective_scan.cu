@@ -465,8 +465,12 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
 
     const int first = q.tBegin >> q.logT;
     const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
-    float cu[RPT][GS], cz[RPT][GS];
+    // groups in flight: two for memory-bound configurations (few states per thread)
+    constexpr int PD = (NT * RPT < 4) ? 2 : 1;
+    float cu[RPT][GS], cz[RPT][GS];  // the group being computed
+    float au[RPT][GS], az[RPT][GS];  // the next one, already requested (PD == 2)
     load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin, cu, cz);
+    if constexpr (PD == 2) load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin + GS, au, az);
     stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, smem + bcTile);
     for (int k = 0; k < nck; ++k) {
         const int t0 = (first + k) << q.logT;
@@ -495,7 +499,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         }
         for (int tg = 0; tg < tn; tg += GS) {
             float nu[RPT][GS], nz[RPT][GS];
-            load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + GS, nu, nz);
+            load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + PD * GS, nu, nz);
             float yv[RPT][GS];
 #pragma unroll
             for (int s2 = 0; s2 < GS; ++s2) {
@@ -511,16 +515,23 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                         if (!q.rowOk(rr)) dt = 0.f;
                         const float uu = cu[rr][s2];
                         const float dtu = dt * uu;
-                        float acc = 0.f;
+                        // four partial sums: no serial FMA chain across the states
+                        constexpr int NA = NT >= 4 ? 4 : NT;
+                        float acc[NA];
+#pragma unroll
+                        for (int i = 0; i < NA; ++i) acc[i] = 0.f;
 #pragma unroll
                         for (int j = 0; j < NT; ++j) {
                             const float a = exp2f(dt * A2[rr][j]);
                             h[rr][j] = fmaf(a, h[rr][j], dtu * Bv[j]);
-                            acc = fmaf(Cv[j], h[rr][j], acc);
+                            acc[j % NA] = fmaf(Cv[j], h[rr][j], acc[j % NA]);
                         }
+                        float sum = acc[0];
 #pragma unroll
-                        for (int off = 1; off < TPR; off <<= 1) acc += VM_SHFL_XOR(acc, off);
-                        yv[rr][s2] = fmaf(Dv[rr], uu, acc);
+                        for (int i = 1; i < NA; ++i) sum += acc[i];
+#pragma unroll
+                        for (int off = 1; off < TPR; off <<= 1) sum += VM_SHFL_XOR(sum, off);
+                        yv[rr][s2] = fmaf(Dv[rr], uu, sum);
                         sumD[rr] += dt;
                     }
                 }
@@ -550,8 +561,15 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
             for (int rr = 0; rr < RPT; ++rr)
 #pragma unroll
                 for (int s2 = 0; s2 < GS; ++s2) {
-                    cu[rr][s2] = nu[rr][s2];
-                    cz[rr][s2] = nz[rr][s2];
+                    if constexpr (PD == 2) {
+                        cu[rr][s2] = au[rr][s2];
+                        cz[rr][s2] = az[rr][s2];
+                        au[rr][s2] = nu[rr][s2];
+                        az[rr][s2] = nz[rr][s2];
+                    } else {
+                        cu[rr][s2] = nu[rr][s2];
+                        cz[rr][s2] = nz[rr][s2];
+                    }
                 }
         }
         __syncthreads();  // this B/C buffer is refilled by the prefetch of the next iteration

@@ -54,12 +54,16 @@ class CudaScanFixtureTest {
         return out.stream();
     }
 
-    static ScanTuning tuning(String name) {
+    /**
+     * The tunings the GPU tests exercise: autotuned, each forced {@code nrows}, and the two-level
+     * plans forced (spans of one chunk; 16 steps, 8 for N > 16 whose backward tiles are larger).
+     */
+    static ScanTuning tuning(String name, int dState) {
         switch (name) {
             case "auto":
                 return ScanTuning.AUTO;
             case "spans":
-                return ScanTuning.HEURISTIC.withChunk(8).withSpanChunks(1);
+                return ScanTuning.HEURISTIC.withChunk(dState > 16 ? 8 : 16).withSpanChunks(1);
             default:
                 return ScanTuning.HEURISTIC.withNrows(Integer.parseInt(name.substring(5)));
         }
@@ -82,7 +86,9 @@ class CudaScanFixtureTest {
     @MethodSource("cases")
     void forwardAndGradientsMatchOfficial(String id, String tuningName) {
         JsonObject c = Fixtures.caseById(id);
-        CudaSelectiveScan scan = new CudaSelectiveScan(tuning(tuningName));
+        CudaSelectiveScan scan =
+                new CudaSelectiveScan(
+                        tuning(tuningName, c.getAsJsonObject("params").get("d_state").getAsInt()));
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), m);
             ScanInputs in = inputs(c, t);

@@ -111,7 +111,8 @@ class CudaScanRandomTest {
             ScanOutput ref = new JavaSelectiveScan().forward(cpu, true);
             ScanInputs dev = GpuSupport.to(cpu, gpu, null);
             ScanOutput out =
-                    new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning)).forward(dev, true);
+                    new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning, p.dState()))
+                            .forward(dev, true);
             GpuSupport.assertClose(p + " y", out.y(), ref.y(), 2e-4);
             GpuSupport.assertClose(p + " last", out.lastState(), ref.lastState(), 2e-4);
         }
@@ -130,7 +131,8 @@ class CudaScanRandomTest {
                     AUTOGRAD.computeIfAbsent(
                             seed, k -> autograd(GpuSupport.to(cpu, gpu, null), dy, refs));
             ScanGradients out =
-                    new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning)).backward(dev, dy);
+                    new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning, p.dState()))
+                            .backward(dev, dy);
             GpuSupport.assertGradients(p.toString(), out, ref, 1e-3);
         }
     }
