@@ -7,7 +7,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.vmamba.core.scan.ScanInputs;
 import dev.vmamba.core.scan.ScanOutput;
 import dev.vmamba.kernels.GpuSupport.Problem;
@@ -27,8 +26,10 @@ class CudaValidationGpuTest {
         try (NDManager m = NDManager.newBaseManager(gpu)) {
             Problem p = new Problem(2, 4, 8, 16, 64, true, true, true);
             ScanInputs in = GpuSupport.random(m, p, 3);
-            // (Bt, L, C) seen as (Bt, C, L): a strided view
-            NDArray strided = m.randomNormal(new Shape(2, 64, 32)).transpose(0, 2, 1);
+            // u's values stored as a dense (Bt, L, C) array, seen as (Bt, C, L): a strided view
+            // (flatten() of the transposed view must copy in the transposed order)
+            NDArray strided =
+                    in.u().transpose(0, 2, 1).flatten().reshape(2, 64, 32).transpose(0, 2, 1);
             ScanInputs bad =
                     new ScanInputs(
                             strided,
