@@ -1,21 +1,25 @@
 // Selective-scan kernels of VMamba (spec §5): forward, backward and the fused
 // cross-scan -> scan -> cross-merge forward, launched from Java through the JCuda driver API.
 //
-// Design (see docs/KERNELS.md for the full account):
+// Design (vmamba-kernels/README.md gives the full account):
 //  * One thread owns one (batch, channel) row -- or `RPT` rows ("nrows") -- and a slice of
 //    NT of its N states, kept in registers; TPR = ceil(N / NT) lanes share a row and sum their
 //    partial outputs with warp shuffles. The thread walks time sequentially, so no block-wide
-//    scan is needed.
-//  * A block owns R = (blockDim / TPR) * RPT channel rows of one B/C group of one batch row and
-//    stages chunks of T time steps of u, delta and of the group's B and C in shared memory with
-//    coalesced loads; B and C are read once per block and shared by all its rows.
+//    scan is needed. A block owns R = (blockDim / TPR) * RPT channel rows of one B/C group of
+//    one batch row.
+//  * Forward: each thread streams its rows of u and delta through registers (vector loads, a
+//    group of steps ahead) and writes y from registers; only B and C, shared by all rows of the
+//    block, are staged per chunk of T steps in shared memory (cp.async, double-buffered).
 //  * Long sequences with few rows are split into spans (`spanChunks` chunks each) scanned in
 //    parallel: a local pass gives each span's end state and sum of step sizes, `ss_combine`
 //    chains the spans, and a final pass recomputes each span from its true start state.
 //  * The backward recomputes: a forward pass stores the state at every chunk start
-//    (checkpoint), then each chunk is rescanned forwards into shared memory and walked
-//    backwards for the adjoint lambda (spec §5.3). Long sequences with few rows split the
-//    backward into spans the same way, chaining lambda with a reverse `ss_combine`.
+//    (checkpoint), then each chunk is staged in shared memory, rescanned forwards from its
+//    checkpoint and walked backwards for the adjoint lambda (spec §5.3). Long sequences with few
+//    rows split the backward into spans the same way, chaining lambda with a reverse
+//    `ss_combine`.
+//  * The fused cross-scan forward (`ss_fwdx`) stages u and delta in shared memory too, gathered
+//    through the direction index maps, and adds each direction's y into the merged output.
 //
 // All arithmetic is float32 (half inputs are converted on load); exp uses ex2.approx as the
 // official kernels do (built with --use_fast_math).

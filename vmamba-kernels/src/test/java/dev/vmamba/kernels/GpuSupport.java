@@ -13,7 +13,7 @@ import dev.vmamba.core.scan.ScanInputs;
 import dev.vmamba.core.testing.Fixtures;
 import java.util.Random;
 
-/** Helpers of the {@code gpu} tests: the skip condition, random problems, comparisons. */
+/** Support code of the {@code gpu} tests: the skip condition, random problems, comparisons. */
 final class GpuSupport {
 
     private GpuSupport() {}

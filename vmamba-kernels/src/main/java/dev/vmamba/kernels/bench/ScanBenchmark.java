@@ -39,9 +39,10 @@ import java.util.Map;
  * Times the CUDA selective scan at VMamba shapes: forward and backward medians of CUDA-event
  * timings after warm-up, rotating over several input sets (the inputs exceed L2 at batch 128, not
  * at batch 1), achieved bandwidth and the fraction of the memory-traffic floor, the NDArray backend
- * on the same GPU, the fused cross-scan against the unfused SS2D core, and -- given the JSON of
- * {@code bench_official_scan.py} from the same machine -- the speed-up over the official kernels.
- * Inputs are drawn as the official benchmark draws them.
+ * on the same GPU, the fused cross-scan against the unfused SS2D core, and -- given the official
+ * kernels' timings from the same machine (a JSON list of rows with {@code shape}, {@code fwd_ms},
+ * {@code bwd_ms}; the fastest row of a shape is used) -- the speed-up over them. Inputs are drawn
+ * as the official benchmark draws them.
  *
  * <pre>
  * ScanBenchmark [--quick] [--iters N] [--warmup N] [--sets N] [--official FILE] [--json FILE]
@@ -108,7 +109,7 @@ public final class ScanBenchmark {
                 case "-h":
                     System.out.println(
                             "ScanBenchmark [--quick] [--iters N] [--warmup N] [--sets N]"
-                                    + " [--official bench_official_scan.json] [--json OUT]");
+                                    + " [--official OFFICIAL.json] [--json OUT]");
                     return;
                 case "--quick":
                     quick = true;
