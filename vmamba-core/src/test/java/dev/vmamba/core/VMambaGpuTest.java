@@ -66,17 +66,7 @@ class VMambaGpuTest {
         JsonObject c = Fixtures.caseById(id);
         try (NDManager gpu = NDManager.newBaseManager(Device.gpu())) {
             Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), gpu);
-            JsonObject p = c.getAsJsonObject("params");
-            ScanInputs in =
-                    new ScanInputs(
-                            t.get("u"),
-                            t.get("delta"),
-                            t.get("A"),
-                            t.get("B"),
-                            t.get("C"),
-                            p.get("has_D").getAsBoolean() ? t.get("D") : null,
-                            p.get("has_delta_bias").getAsBoolean() ? t.get("delta_bias") : null,
-                            p.get("delta_softplus").getAsBoolean());
+            ScanInputs in = Fixtures.scanInputs(c, t);
             ScanOutput out = new NDArraySelectiveScan().forward(in, true);
             Fixtures.assertWithinManifest(c, "y", out.y(), t.get("y"));
             Fixtures.assertWithinManifest(c, "last_state", out.lastState(), t.get("last_state"));

@@ -69,19 +69,6 @@ class CudaScanFixtureTest {
         }
     }
 
-    static ScanInputs inputs(JsonObject c, Map<String, NDArray> t) {
-        JsonObject p = c.getAsJsonObject("params");
-        return new ScanInputs(
-                t.get("u"),
-                t.get("delta"),
-                t.get("A"),
-                t.get("B"),
-                t.get("C"),
-                p.get("has_D").getAsBoolean() ? t.get("D") : null,
-                p.get("has_delta_bias").getAsBoolean() ? t.get("delta_bias") : null,
-                p.get("delta_softplus").getAsBoolean());
-    }
-
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void forwardAndGradientsMatchOfficial(String id, String tuningName) {
@@ -91,7 +78,7 @@ class CudaScanFixtureTest {
                         tuning(tuningName, c.getAsJsonObject("params").get("d_state").getAsInt()));
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), m);
-            ScanInputs in = inputs(c, t);
+            ScanInputs in = Fixtures.scanInputs(c, t);
             ScanOutput out = scan.forward(in, true);
             Fixtures.assertWithinManifest(c, "y", out.y(), t.get("y"));
             Fixtures.assertWithinManifest(c, "last_state", out.lastState(), t.get("last_state"));

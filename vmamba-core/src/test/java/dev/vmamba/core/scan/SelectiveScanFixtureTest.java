@@ -62,29 +62,16 @@ class SelectiveScanFixtureTest {
         }
     }
 
-    static ScanInputs inputs(JsonObject c, Map<String, NDArray> t) {
-        JsonObject p = c.getAsJsonObject("params");
-        return new ScanInputs(
-                t.get("u"),
-                t.get("delta"),
-                t.get("A"),
-                t.get("B"),
-                t.get("C"),
-                p.get("has_D").getAsBoolean() ? t.get("D") : null,
-                p.get("has_delta_bias").getAsBoolean() ? t.get("delta_bias") : null,
-                p.get("delta_softplus").getAsBoolean());
-    }
-
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("forwardCases")
     void forwardMatchesOfficial(String id, String backendName) {
         JsonObject c = Fixtures.caseById(id);
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), m);
-            ScanOutput out = backend(backendName).forward(inputs(c, t), true);
+            ScanOutput out = backend(backendName).forward(Fixtures.scanInputs(c, t), true);
             Fixtures.assertWithinManifest(c, "y", out.y(), t.get("y"));
             Fixtures.assertWithinManifest(c, "last_state", out.lastState(), t.get("last_state"));
-            ScanOutput noState = backend(backendName).forward(inputs(c, t), false);
+            ScanOutput noState = backend(backendName).forward(Fixtures.scanInputs(c, t), false);
             assertNull(noState.lastState());
             Fixtures.assertWithinManifest(c, "y", noState.y(), t.get("y"));
         }
@@ -97,7 +84,7 @@ class SelectiveScanFixtureTest {
         JsonObject p = c.getAsJsonObject("params");
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), m);
-            ScanInputs in = inputs(c, t);
+            ScanInputs in = Fixtures.scanInputs(c, t);
             List<String> names = new ArrayList<>(List.of("u", "delta", "A", "B", "C"));
             if (p.get("has_D").getAsBoolean()) {
                 names.add("D");
@@ -127,7 +114,8 @@ class SelectiveScanFixtureTest {
         JsonObject p = c.getAsJsonObject("params");
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> t = Fixtures.load(c.get("file").getAsString(), m);
-            ScanGradients g = new JavaSelectiveScan().backward(inputs(c, t), t.get("dy"));
+            ScanGradients g =
+                    new JavaSelectiveScan().backward(Fixtures.scanInputs(c, t), t.get("dy"));
             Fixtures.assertWithinManifest(c, "d_u", g.du(), t.get("d_u"));
             Fixtures.assertWithinManifest(c, "d_delta", g.dDelta(), t.get("d_delta"));
             Fixtures.assertWithinManifest(c, "d_A", g.dA(), t.get("d_A"));

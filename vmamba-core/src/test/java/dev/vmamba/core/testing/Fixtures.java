@@ -10,6 +10,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.vmamba.core.io.Safetensors;
+import dev.vmamba.core.scan.ScanInputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -221,6 +222,27 @@ public final class Fixtures {
         double[] tol = tolerance(caseEntry, tensor);
         return assertClose(
                 caseEntry.get("id").getAsString() + "/" + tensor, actual, expected, tol[0], tol[1]);
+    }
+
+    /**
+     * The scan arguments of a {@code selective_scan} case, honouring its {@code has_D}, {@code
+     * has_delta_bias} and {@code delta_softplus} flags.
+     *
+     * @param caseEntry the case
+     * @param t the case's tensors
+     * @return the scan inputs
+     */
+    public static ScanInputs scanInputs(JsonObject caseEntry, Map<String, NDArray> t) {
+        JsonObject p = caseEntry.getAsJsonObject("params");
+        return new ScanInputs(
+                t.get("u"),
+                t.get("delta"),
+                t.get("A"),
+                t.get("B"),
+                t.get("C"),
+                p.get("has_D").getAsBoolean() ? t.get("D") : null,
+                p.get("has_delta_bias").getAsBoolean() ? t.get("delta_bias") : null,
+                p.get("delta_softplus").getAsBoolean());
     }
 
     /**
