@@ -1,10 +1,8 @@
 package dev.vmamba.kernels;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import dev.vmamba.core.scan.JavaSelectiveScan;
 import dev.vmamba.core.scan.NDArraySelectiveScan;
 import dev.vmamba.core.scan.ScanGradients;
@@ -129,7 +127,12 @@ class CudaScanRandomTest {
                             .toDevice(gpu, false);
             ScanGradients ref =
                     AUTOGRAD.computeIfAbsent(
-                            seed, k -> autograd(GpuSupport.to(cpu, gpu, null), dy, refs));
+                            seed,
+                            k ->
+                                    keep(
+                                            new NDArraySelectiveScan()
+                                                    .backward(GpuSupport.to(cpu, gpu, null), dy),
+                                            refs));
             ScanGradients out =
                     new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning, p.dState()))
                             .backward(dev, dy);
@@ -137,38 +140,16 @@ class CudaScanRandomTest {
         }
     }
 
-    /** Gradients of {@code Σ y·dy} by DJL autograd through the NDArray scan. */
-    static ScanGradients autograd(ScanInputs in, NDArray dy, NDManager owner) {
-        NDArray[] args = {in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias()};
-        NDArray[] vars = new NDArray[args.length];
-        for (int i = 0; i < args.length; i++) {
-            if (args[i] != null) {
-                vars[i] = args[i].duplicate();
-                vars[i].attach(owner);
-                vars[i].setRequiresGradient(true);
+    /** Moves cached reference gradients to a manager that outlives the test. */
+    private static ScanGradients keep(ScanGradients g, NDManager owner) {
+        for (NDArray a :
+                new NDArray[] {
+                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
+                }) {
+            if (a != null) {
+                a.attach(owner);
             }
         }
-        ScanInputs v =
-                new ScanInputs(
-                        vars[0],
-                        vars[1],
-                        vars[2],
-                        vars[3],
-                        vars[4],
-                        vars[5],
-                        vars[6],
-                        in.deltaSoftplus());
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray y = new NDArraySelectiveScan().forward(v, false).y();
-            gc.backward(y.mul(dy).sum());
-        }
-        NDArray[] g = new NDArray[args.length];
-        for (int i = 0; i < args.length; i++) {
-            if (vars[i] != null) {
-                g[i] = vars[i].getGradient().duplicate();
-                g[i].attach(owner);
-            }
-        }
-        return new ScanGradients(g[0], g[1], g[2], g[3], g[4], g[5], g[6]);
+        return g;
     }
 }

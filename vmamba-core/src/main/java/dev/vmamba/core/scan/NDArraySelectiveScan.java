@@ -1,13 +1,16 @@
 package dev.vmamba.core.scan;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
 
 /**
  * The reference selective scan written in NDArray operations: the sequential recurrence of spec
@@ -51,6 +54,49 @@ public final class NDArraySelectiveScan implements SelectiveScan {
             return new ScanOutput(y, null);
         }
         return new ScanOutput(y, h.squeeze(2));
+    }
+
+    /**
+     * Gradients of {@code Σ y·dy} by DJL autograd through this scan: the twin that analytic
+     * backwards (Java, CUDA) are tested and timed against. Runs its own gradient collector, so it
+     * must not be called while another one is active.
+     */
+    @Override
+    public ScanGradients backward(ScanInputs in, NDArray dy) {
+        NDManager owner = in.u().getManager();
+        NDArray[] args = {in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias()};
+        NDArray[] grads = new NDArray[args.length];
+        try (NDManager tape = owner.newSubManager()) {
+            NDArray[] vars = new NDArray[args.length];
+            for (int i = 0; i < args.length; i++) {
+                if (args[i] != null) {
+                    vars[i] = args[i].duplicate();
+                    vars[i].attach(tape);
+                    vars[i].setRequiresGradient(true);
+                }
+            }
+            ScanInputs v =
+                    new ScanInputs(
+                            vars[0],
+                            vars[1],
+                            vars[2],
+                            vars[3],
+                            vars[4],
+                            vars[5],
+                            vars[6],
+                            in.deltaSoftplus());
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(forward(v, false).y().mul(dy).sum());
+            }
+            for (int i = 0; i < args.length; i++) {
+                if (vars[i] != null) {
+                    grads[i] = vars[i].getGradient().duplicate();
+                    grads[i].attach(owner);
+                }
+            }
+        }
+        return new ScanGradients(
+                grads[0], grads[1], grads[2], grads[3], grads[4], grads[5], grads[6]);
     }
 
     private static NDArray[] run(ScanInputs in) {

@@ -1,12 +1,10 @@
 package dev.vmamba.kernels.bench;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -318,7 +316,7 @@ public final class ScanBenchmark {
             NDArray dy = sub.randomNormal(new Shape(bb, c.channels(), c.length()));
             double[] t = new double[1]; // seconds per run at the large shapes: one run
             for (int i = 0; i < t.length; i++) {
-                t[i] = timer.time(() -> autograd(in, dy));
+                t[i] = timer.time(() -> new NDArraySelectiveScan().backward(in, dy));
             }
             double ms = GpuTimer.median(t) * c.batch() / bb;
             row.addProperty("ndarray_fwd_bwd_ms", ms);
@@ -328,32 +326,6 @@ public final class ScanBenchmark {
                     "ndarray fwd+bwd (autograd) %.2f ms%s%n",
                     ms,
                     bb < c.batch() ? " (measured at batch " + bb + ", scaled)" : "");
-        }
-    }
-
-    private static void autograd(ScanInputs in, NDArray dy) {
-        try (NDManager g = in.u().getManager().newSubManager()) {
-            NDArray[] vars = new NDArray[7];
-            NDArray[] args = {in.u(), in.delta(), in.a(), in.b(), in.c(), in.d(), in.deltaBias()};
-            for (int i = 0; i < 7; i++) {
-                vars[i] = args[i].duplicate();
-                vars[i].attach(g);
-                vars[i].setRequiresGradient(true);
-            }
-            ScanInputs v =
-                    new ScanInputs(
-                            vars[0],
-                            vars[1],
-                            vars[2],
-                            vars[3],
-                            vars[4],
-                            vars[5],
-                            vars[6],
-                            in.deltaSoftplus());
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray y = new NDArraySelectiveScan().forward(v, false).y();
-                gc.backward(y.mul(dy).sum());
-            }
         }
     }
 
