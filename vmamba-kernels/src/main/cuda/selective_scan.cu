@@ -34,6 +34,9 @@
 #define VM_DEV __device__ __forceinline__
 #define VM_KERNEL extern "C" __global__
 #define VM_SHFL_XOR(v, off) __shfl_xor_sync(0xffffffffu, (v), (off))
+#define VM_SHFL_UP(v, off) __shfl_up_sync(0xffffffffu, (v), (off))
+#define VM_SHFL_DOWN(v, off) __shfl_down_sync(0xffffffffu, (v), (off))
+#define VM_SHFL_IDX(v, src) __shfl_sync(0xffffffffu, (v), (src))
 #define VM_SMEM(name)                          \
     extern __shared__ float4 vm_dyn_smem_[]; \
     float* name = reinterpret_cast<float*>(vm_dyn_smem_)
@@ -1057,6 +1060,392 @@ VM_DEV void bwd_body(const ScanParams& p) {
     }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Warp-per-row layout for N = 1 ("time lanes"): the 32 lanes of a warp split time instead of
+// states. A warp walks its row in tiles of 128 steps, lane i holding steps 4i..4i+3 of a tile, so
+// every load and store of u, delta, B, C, dy, y, du and ddelta is a fully coalesced 16-byte-per-
+// lane access. Within a tile the recurrence h_t = ā_t h_{t-1} + b_t is an associative scan of
+// affine maps (a, b): each lane composes its four steps, a five-level shuffle scan composes the
+// lanes, and the carry entering the tile finishes the states. With one state per row the thread-
+// per-row kernels are memory-bound on scattered row reads; this layout reads each row in order.
+// A block holds W warps; warp w owns rows rr·W + w (rr < RPW) of one tile of rows of a group.
+
+constexpr int kTimeItems = 4;                      // steps per lane
+constexpr int kTimeTile = 32 * kTimeItems;         // steps per warp tile (the plans' chunk)
+
+template <int RPW>
+struct TimeGeo {
+    int lane, warp, W, R, C, L, G, Dg, tile, g, b, span, tBegin, tEnd;
+
+    VM_DEV explicit TimeGeo(const ScanParams& p) {
+        lane = threadIdx.x & 31;
+        warp = threadIdx.x >> 5;
+        W = blockDim.x >> 5;
+        R = W * RPW;
+        C = p.channels;
+        L = p.length;
+        G = p.groups;
+        Dg = p.dimPerGroup;
+        const int tiles = (Dg + R - 1) / R;
+        int bx = blockIdx.x;
+        tile = bx % tiles;
+        bx /= tiles;
+        g = bx % G;
+        b = bx / G;
+        span = blockIdx.y;
+        tBegin = span * p.spanChunks * kTimeTile;
+        tEnd = min(L, tBegin + p.spanChunks * kTimeTile);
+    }
+
+    VM_DEV int local(int rr) const { return tile * R + rr * W + warp; }
+    VM_DEV bool rowOk(int rr) const { return local(rr) < Dg; }
+    VM_DEV int channel(int rr) const { return g * Dg + (rowOk(rr) ? local(rr) : 0); }
+    VM_DEV size_t row(int rr) const { return (size_t)b * C + channel(rr); }
+    // first step of this lane in the tile starting at t0
+    VM_DEV int step(int t0) const { return t0 + kTimeItems * lane; }
+};
+
+VM_DEV bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+// Four consecutive steps of a row from position t (zeros past `end`): one 16-byte load when the
+// data is float32 and aligned, element loads otherwise.
+VM_DEV void load4(const void* x, size_t base, int t, int end, int dt, bool vec, float (&v)[4]) {
+    if (vec && t + 4 <= end) {
+        const float4 f = *reinterpret_cast<const float4*>(static_cast<const float*>(x) + base + t);
+        v[0] = f.x;
+        v[1] = f.y;
+        v[2] = f.z;
+        v[3] = f.w;
+    } else {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) v[i] = t + i < end ? ld(x, base + t + i, dt) : 0.f;
+    }
+}
+
+VM_DEV void store4(void* x, size_t base, int t, int end, int dt, bool vec, const float (&v)[4]) {
+    if (vec && t + 4 <= end) {
+        *reinterpret_cast<float4*>(static_cast<float*>(x) + base + t) =
+                make_float4(v[0], v[1], v[2], v[3]);
+    } else {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            if (t + i < end) st(x, base + t + i, v[i], dt);
+        }
+    }
+}
+
+// Inclusive scan of affine maps x -> a x + b over the lanes, lane 0 first (forward in time):
+// afterwards lane i holds the composition of lanes 0..i.
+VM_DEV void scan_affine_up(float& a, float& b, int lane) {
+#pragma unroll
+    for (int off = 1; off < 32; off <<= 1) {
+        const float ap = VM_SHFL_UP(a, off);
+        const float bp = VM_SHFL_UP(b, off);
+        if (lane >= off) {
+            b = fmaf(a, bp, b);
+            a *= ap;
+        }
+    }
+}
+
+// The same, lane 31 first (backward in time): lane i holds the composition of lanes 31..i.
+VM_DEV void scan_affine_down(float& a, float& b, int lane) {
+#pragma unroll
+    for (int off = 1; off < 32; off <<= 1) {
+        const float an = VM_SHFL_DOWN(a, off);
+        const float bn = VM_SHFL_DOWN(b, off);
+        if (lane + off < 32) {
+            b = fmaf(a, bn, b);
+            a *= an;
+        }
+    }
+}
+
+VM_DEV float warp_sum(float v) {
+#pragma unroll
+    for (int off = 16; off >= 1; off >>= 1) v += VM_SHFL_XOR(v, off);
+    return v;
+}
+
+// The per-step terms of one lane's four steps: Δ, dΔ/dz, ā = exp(Δ A) and b = Δ u B, with Δ = 0
+// (so ā = 1, b = 0: the identity) for steps past `end`.
+VM_DEV void step_terms(const ScanParams& p, int t, int end, float bias, float a2, const float (&u)[4],
+                       const float (&z)[4], const float (&Bv)[4], float (&dt)[4], float (&dz)[4],
+                       float (&da)[4], float (&bb)[4]) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        step_size(z[i] + bias, p.softplus, dt[i], dz[i]);
+        if (t + i >= end) {
+            dt[i] = 0.f;
+            dz[i] = 0.f;
+        }
+        da[i] = exp2f(dt[i] * a2);
+        bb[i] = dt[i] * u[i] * Bv[i];
+    }
+}
+
+// States of a lane's four steps given the state entering the tile: composes the lane's steps,
+// scans the lanes and applies the carry. Returns the state leaving the tile (lane 31's last).
+VM_DEV float tile_states(float carry, const float (&da)[4], const float (&bb)[4], int lane,
+                         float (&hprev)[4], float (&h)[4]) {
+    float pa = da[0], pb = bb[0];
+#pragma unroll
+    for (int i = 1; i < 4; ++i) {
+        pb = fmaf(da[i], pb, bb[i]);
+        pa *= da[i];
+    }
+    scan_affine_up(pa, pb, lane);
+    float ea = VM_SHFL_UP(pa, 1);
+    float eb = VM_SHFL_UP(pb, 1);
+    if (lane == 0) {
+        ea = 1.f;
+        eb = 0.f;
+    }
+    float hs = fmaf(ea, carry, eb);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        hprev[i] = hs;
+        hs = fmaf(da[i], hs, bb[i]);
+        h[i] = hs;
+    }
+    return VM_SHFL_IDX(hs, 31);
+}
+
+// The adjoint of a tile walked backwards: lambda_t = C_t g_t + x_t, x_{t-1} = ā_t lambda_t, with
+// `carry` = x entering the tile from its right. Fills lambda of the lane's four steps and returns
+// x leaving the tile on its left (lane 0's).
+VM_DEV float tile_adjoint(float carry, const float (&da)[4], const float (&cg)[4], int lane,
+                          float (&lam)[4]) {
+    float pa = 1.f, pb = 0.f;
+#pragma unroll
+    for (int i = 3; i >= 0; --i) {
+        pb = da[i] * (cg[i] + pb);
+        pa *= da[i];
+    }
+    scan_affine_down(pa, pb, lane);
+    float ea = VM_SHFL_DOWN(pa, 1);
+    float eb = VM_SHFL_DOWN(pb, 1);
+    if (lane == 31) {
+        ea = 1.f;
+        eb = 0.f;
+    }
+    float x = fmaf(ea, carry, eb);
+#pragma unroll
+    for (int i = 3; i >= 0; --i) {
+        lam[i] = cg[i] + x;
+        x = da[i] * lam[i];
+    }
+    return VM_SHFL_IDX(x, 0);
+}
+
+// Forward, warp per row (N = 1). Modes as fwd_stream_body: final (y, h0 per span, last), local
+// (hEnd + sumDelta), checkpoint (ckpt at every tile start).
+template <int RPW>
+VM_DEV void fwd_time_body(const ScanParams& p) {
+    const TimeGeo<RPW> q(p);
+    require(p.chunk == kTimeTile && p.dstate == 1 && (blockDim.x & 31) == 0);
+    const bool vecBC = p.vecIn && aligned16(p.B) && aligned16(p.C);
+    float a2[RPW], Dv[RPW], bias[RPW], h[RPW], sumD[RPW];
+    size_t base[RPW];
+#pragma unroll
+    for (int rr = 0; rr < RPW; ++rr) {
+        const bool ok = q.rowOk(rr);
+        const int c = q.channel(rr);
+        base[rr] = q.row(rr) * q.L;
+        a2[rr] = ok ? p.A[c] * kLog2e : 0.f;
+        Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
+        bias[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
+        h[rr] = (ok && p.h0) ? p.h0[q.row(rr) * p.nSpans + q.span] : 0.f;
+        sumD[rr] = 0.f;
+    }
+    const size_t bcBase = (size_t)(q.b * q.G + q.g) * q.L;
+    const int first = q.tBegin / kTimeTile;
+    for (int t0 = q.tBegin, k = first; t0 < q.tEnd; t0 += kTimeTile, ++k) {
+        const int t = q.step(t0);
+        float Bv[4], Cv[4];
+        load4(p.B, bcBase, t, q.tEnd, p.itype, vecBC, Bv);
+        if (p.y) load4(p.C, bcBase, t, q.tEnd, p.itype, vecBC, Cv);
+#pragma unroll
+        for (int rr = 0; rr < RPW; ++rr) {
+            if (!q.rowOk(rr)) continue;  // warp-uniform
+            if (p.ckpt && q.lane == 0) p.ckpt[q.row(rr) * p.nChunks + k] = h[rr];
+            float u[4], z[4], dt[4], dz[4], da[4], bb[4], hp[4], hs[4];
+            load4(p.u, base[rr], t, q.tEnd, p.itype, p.vecIn, u);
+            load4(p.delta, base[rr], t, q.tEnd, p.itype, p.vecIn, z);
+            step_terms(p, t, q.tEnd, bias[rr], a2[rr], u, z, Bv, dt, dz, da, bb);
+            h[rr] = tile_states(h[rr], da, bb, q.lane, hp, hs);
+#pragma unroll
+            for (int i = 0; i < 4; ++i) sumD[rr] += dt[i];
+            if (p.y) {
+                float y[4];
+#pragma unroll
+                for (int i = 0; i < 4; ++i) y[i] = fmaf(Cv[i], hs[i], Dv[rr] * u[i]);
+                store4(p.y, base[rr], t, q.tEnd, p.otype, p.vecOut, y);
+            }
+        }
+    }
+#pragma unroll
+    for (int rr = 0; rr < RPW; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const float sd = warp_sum(sumD[rr]);
+        if (q.lane != 0) continue;
+        const size_t r = q.row(rr);
+        if (p.hEnd) p.hEnd[r * p.nSpans + q.span] = h[rr];
+        if (p.last && q.span == p.nSpans - 1) p.last[r] = h[rr];
+        if (p.sumDelta) p.sumDelta[r * p.nSpans + q.span] = sd;
+    }
+}
+
+// Local reverse pass of a span, warp per row (N = 1): x at the span's start from zero at its end,
+// and the span's sum of step sizes (as bwd_local_body).
+template <int RPW>
+VM_DEV void bwd_local_time_body(const ScanParams& p) {
+    const TimeGeo<RPW> q(p);
+    require(p.chunk == kTimeTile && p.dstate == 1 && (blockDim.x & 31) == 0);
+    const bool vecBC = p.vecIn && aligned16(p.C);
+    const bool vecG = p.gtype == kF32 && p.vecIn && aligned16(p.dy);
+    float a2[RPW], bias[RPW], x[RPW], sumD[RPW];
+#pragma unroll
+    for (int rr = 0; rr < RPW; ++rr) {
+        const int c = q.channel(rr);
+        a2[rr] = q.rowOk(rr) ? p.A[c] * kLog2e : 0.f;
+        bias[rr] = (q.rowOk(rr) && p.bias) ? p.bias[c] : 0.f;
+        x[rr] = 0.f;
+        sumD[rr] = 0.f;
+    }
+    const size_t bcBase = (size_t)(q.b * q.G + q.g) * q.L;
+    const int lastTile = (q.tEnd - 1) / kTimeTile * kTimeTile;
+    for (int t0 = lastTile; t0 >= q.tBegin; t0 -= kTimeTile) {
+        const int t = q.step(t0);
+        float Cv[4];
+        load4(p.C, bcBase, t, q.tEnd, p.itype, vecBC, Cv);
+#pragma unroll
+        for (int rr = 0; rr < RPW; ++rr) {
+            if (!q.rowOk(rr)) continue;
+            const size_t base = q.row(rr) * q.L;
+            float z[4], g[4], dt[4], dz[4], da[4], cg[4], lam[4];
+            load4(p.delta, base, t, q.tEnd, p.itype, p.vecIn, z);
+            load4(p.dy, base, t, q.tEnd, p.gtype, vecG, g);
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                step_size(z[i] + bias[rr], p.softplus, dt[i], dz[i]);
+                if (t + i >= q.tEnd) dt[i] = 0.f;
+                da[i] = exp2f(dt[i] * a2[rr]);
+                cg[i] = Cv[i] * g[i];
+                sumD[rr] += dt[i];
+            }
+            x[rr] = tile_adjoint(x[rr], da, cg, q.lane, lam);
+        }
+    }
+#pragma unroll
+    for (int rr = 0; rr < RPW; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const float sd = warp_sum(sumD[rr]);
+        if (q.lane != 0) continue;
+        const size_t r = q.row(rr);
+        p.hEnd[r * p.nSpans + q.span] = x[rr];
+        p.sumDelta[r * p.nSpans + q.span] = sd;
+    }
+}
+
+// Backward, warp per row (N = 1): walks the span's tiles right to left; per tile and row, the
+// states from the tile's checkpoint (forward lane scan), lambda from the carry (backward lane
+// scan), then the gradients of spec §5.3. dB and dC of a tile are summed over the warp's rows in
+// registers, over the block's warps in shared memory, and added to global memory once per block.
+// Shared memory: (warps, 2, 128) floats.
+template <int RPW>
+VM_DEV void bwd_time_body(const ScanParams& p) {
+    const TimeGeo<RPW> q(p);
+    VM_SMEM(red);
+    require(p.chunk == kTimeTile && p.dstate == 1 && (blockDim.x & 31) == 0 &&
+            (unsigned)(q.W * 2 * kTimeTile) * 4u <= dyn_smem_bytes());
+    const bool vecBC = p.vecIn && aligned16(p.B) && aligned16(p.C);
+    const bool vecG = p.gtype == kF32 && p.vecIn && aligned16(p.dy);
+    const bool vecD = p.gradType == kF32 && p.vecIn && aligned16(p.du) && aligned16(p.ddelta);
+    float a2[RPW], Dv[RPW], bias[RPW], x[RPW], dAacc[RPW], dDacc[RPW], dbacc[RPW];
+#pragma unroll
+    for (int rr = 0; rr < RPW; ++rr) {
+        const bool ok = q.rowOk(rr);
+        const int c = q.channel(rr);
+        a2[rr] = ok ? p.A[c] * kLog2e : 0.f;
+        Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
+        bias[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
+        x[rr] = (ok && p.mu) ? p.mu[q.row(rr) * p.nSpans + q.span] : 0.f;
+        dAacc[rr] = 0.f;
+        dDacc[rr] = 0.f;
+        dbacc[rr] = 0.f;
+    }
+    const size_t bcBase = (size_t)(q.b * q.G + q.g) * q.L;
+    const int lastTile = (q.tEnd - 1) / kTimeTile * kTimeTile;
+    for (int t0 = lastTile; t0 >= q.tBegin; t0 -= kTimeTile) {
+        const int t = q.step(t0);
+        const int k = t0 / kTimeTile;
+        float Bv[4], Cv[4], dBs[4] = {0.f, 0.f, 0.f, 0.f}, dCs[4] = {0.f, 0.f, 0.f, 0.f};
+        load4(p.B, bcBase, t, q.tEnd, p.itype, vecBC, Bv);
+        load4(p.C, bcBase, t, q.tEnd, p.itype, vecBC, Cv);
+#pragma unroll
+        for (int rr = 0; rr < RPW; ++rr) {
+            if (!q.rowOk(rr)) continue;
+            const size_t r = q.row(rr);
+            const size_t base = r * q.L;
+            float u[4], z[4], g[4], dt[4], dz[4], da[4], bb[4], hp[4], hs[4], cg[4], lam[4];
+            load4(p.u, base, t, q.tEnd, p.itype, p.vecIn, u);
+            load4(p.delta, base, t, q.tEnd, p.itype, p.vecIn, z);
+            load4(p.dy, base, t, q.tEnd, p.gtype, vecG, g);
+            const float h0 = p.ckpt[r * p.nChunks + k];
+            step_terms(p, t, q.tEnd, bias[rr], a2[rr], u, z, Bv, dt, dz, da, bb);
+            tile_states(h0, da, bb, q.lane, hp, hs);
+#pragma unroll
+            for (int i = 0; i < 4; ++i) cg[i] = Cv[i] * g[i];
+            x[rr] = tile_adjoint(x[rr], da, cg, q.lane, lam);
+            const float Aln = a2[rr] * kLn2;
+            float du[4], dd[4];
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                const float w = lam[i] * (da[i] * hp[i]);  // λ ā h_{t-1}
+                du[i] = fmaf(Dv[rr], g[i], dt[i] * Bv[i] * lam[i]);
+                dd[i] = fmaf(lam[i], Bv[i] * u[i], Aln * w) * dz[i];
+                dAacc[rr] = fmaf(w, dt[i], dAacc[rr]);
+                dDacc[rr] = fmaf(g[i], u[i], dDacc[rr]);
+                dbacc[rr] += dd[i];
+                dBs[i] = fmaf(lam[i], dt[i] * u[i], dBs[i]);
+                dCs[i] = fmaf(g[i], hs[i], dCs[i]);
+            }
+            store4(p.du, base, t, q.tEnd, p.gradType, vecD, du);
+            store4(p.ddelta, base, t, q.tEnd, p.gradType, vecD, dd);
+        }
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            red[(q.warp * 2) * kTimeTile + kTimeItems * q.lane + i] = dBs[i];
+            red[(q.warp * 2 + 1) * kTimeTile + kTimeItems * q.lane + i] = dCs[i];
+        }
+        __syncthreads();
+        for (int i = threadIdx.x; i < 2 * kTimeTile; i += blockDim.x) {
+            const int which = i / kTimeTile;
+            const int s = i - which * kTimeTile;
+            if (t0 + s < q.tEnd) {
+                float sum = 0.f;
+                for (int w = 0; w < q.W; ++w) sum += red[(w * 2 + which) * kTimeTile + s];
+                atomicAdd((which == 0 ? p.dB : p.dC) + bcBase + t0 + s, sum);
+            }
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int rr = 0; rr < RPW; ++rr) {
+        if (!q.rowOk(rr)) continue;
+        const float sA = warp_sum(dAacc[rr]);
+        const float sD = warp_sum(dDacc[rr]);
+        const float sb = warp_sum(dbacc[rr]);
+        if (q.lane != 0) continue;
+        const int c = q.channel(rr);
+        atomicAdd(p.dA + c, sA);
+        if (p.dD) atomicAdd(p.dD + c, sD);
+        if (p.dbias) atomicAdd(p.dbias + c, sb);
+    }
+}
+
 }  // namespace vmscan
 
 // ---------------------------------------------------------------------------------------------
@@ -1123,6 +1512,21 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     VM_INSTANTIATE(NT, 2, TPR)       \
     VM_INSTANTIATE(NT, 4, TPR)
 
+// Warp-per-row kernels for N = 1: ss_{fwd,bwdlocal,bwd}_t_<rows per warp>.
+#define VM_INSTANTIATE_TIME(RPW)                                                            \
+    VM_KERNEL void ss_fwd_t_##RPW(const vmscan::ScanParams p) {                             \
+        vmscan::fwd_time_body<RPW>(p);                                                      \
+    }                                                                                       \
+    VM_KERNEL void ss_bwdlocal_t_##RPW(const vmscan::ScanParams p) {                        \
+        vmscan::bwd_local_time_body<RPW>(p);                                                \
+    }                                                                                       \
+    VM_KERNEL void ss_bwd_t_##RPW(const vmscan::ScanParams p) {                             \
+        vmscan::bwd_time_body<RPW>(p);                                                      \
+    }
+
+VM_INSTANTIATE_TIME(1)
+VM_INSTANTIATE_TIME(2)
+VM_INSTANTIATE_TIME(4)
 VM_INSTANTIATE_ROWS(1, 1)
 VM_INSTANTIATE_ROWS(2, 1)
 VM_INSTANTIATE_ROWS(4, 1)

@@ -59,6 +59,18 @@ inline float emu_shfl_xor(float v, int off) {
     w.bar.arrive_and_wait();
     return r;
 }
+// __shfl_{up,down,sync}: `src` maps a lane to its source lane (out of range: the lane's own value)
+template <typename F>
+inline float emu_shfl(float v, F src) {
+    EmuWarp& w = *emuBlock->warps[threadIdx.x / 32];
+    const int lane = threadIdx.x % 32;
+    w.buf[lane] = v;
+    w.bar.arrive_and_wait();
+    const int s = src(lane);
+    float r = (s >= 0 && s < 32) ? w.buf[s] : v;
+    w.bar.arrive_and_wait();
+    return r;
+}
 inline float atomicAdd(float* p, float v) {
     std::lock_guard<std::mutex> g(emuAtomic);
     float old = *p;
@@ -104,6 +116,9 @@ using std::min;
 #define VM_DEV inline
 #define VM_KERNEL extern "C"
 #define VM_SHFL_XOR(v, off) emu_shfl_xor((v), (off))
+#define VM_SHFL_UP(v, off) emu_shfl((v), [&](int l) { return l - (off); })
+#define VM_SHFL_DOWN(v, off) emu_shfl((v), [&](int l) { return l + (off); })
+#define VM_SHFL_IDX(v, s) emu_shfl((v), [&](int) { return (s); })
 #define VM_SMEM(name) float* name = emuBlock->smem.data()
 
 #include "../../main/cuda/selective_scan.cu"
@@ -155,6 +170,7 @@ static void launch_combine(const ScanParams& p) {
 // ---- kernel table (as LaunchConfigs.java) ---------------------------------------------------
 struct Cfg {
     int nt, rpt, tpr, rowThreads, chunk, spanChunks;  // spanChunks 0 = one span
+    bool time = false;  // warp-per-row kernels (N = 1): ss_*_t_<rpt>, chunk 128
 };
 
 #define K3(NT, RPT, TPR)                                                                      \
@@ -170,7 +186,15 @@ static const KEntry kTable[] = {KROWS(1, 1), KROWS(2, 1),   KROWS(4, 1),   KROWS
                                 K3(8, 1, 2), K3(8, 2, 2),   K3(16, 1, 2),  K3(16, 1, 4),
                                 K3(16, 1, 8), K3(16, 1, 16)};
 
+static const KEntry kTimeTable[] = {
+        {1, 1, 1, ss_fwd_t_1, nullptr, ss_bwdlocal_t_1, ss_bwd_t_1},
+        {1, 2, 1, ss_fwd_t_2, nullptr, ss_bwdlocal_t_2, ss_bwd_t_2},
+        {1, 4, 1, ss_fwd_t_4, nullptr, ss_bwdlocal_t_4, ss_bwd_t_4}};
+
 static const KEntry& kernels(const Cfg& c) {
+    if (c.time)
+        for (const auto& e : kTimeTable)
+            if (e.rpt == c.rpt) return e;
     for (const auto& e : kTable)
         if (e.nt == c.nt && e.rpt == c.rpt && e.tpr == c.tpr) return e;
     std::fprintf(stderr, "no kernel %d/%d/%d\n", c.nt, c.rpt, c.tpr);
@@ -179,6 +203,7 @@ static const KEntry& kernels(const Cfg& c) {
 
 static int a4(int n) { return (n + 3) & ~3; }
 static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
+    if (c.time) return std::strcmp(kind, "bwd") ? 0u : 4u * (nthr / 32) * 2 * 128;
     const int R = nthr / c.tpr * c.rpt, TP = c.chunk + 1, NP = c.nt * c.tpr;
     const int NS = c.nt % 4 == 0 ? NP + 4 : NP + 1;
     const int row = a4(R * TP), bc = a4(c.chunk * NS);
@@ -345,7 +370,7 @@ static ScanParams base_params(Problem& p, Cfg& c, int nthr) {
 }
 
 static int grid_x(const Problem& p, const Cfg& c, int nthr) {
-    const int R = nthr / c.tpr * c.rpt;
+    const int R = c.time ? nthr / 32 * c.rpt : nthr / c.tpr * c.rpt;
     return p.Bt * p.G * ((p.Dg + R - 1) / R);
 }
 
@@ -472,15 +497,16 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
 
 static std::string name(const Problem& p, const Cfg& c) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "Bt%d G%d Dg%d N%d L%d D%d bias%d sp%d | nt%d rpt%d tpr%d rt%d T%d span%d",
-                  p.Bt, p.G, p.Dg, p.N, p.L, p.hasD, p.hasBias, p.softplus, c.nt, c.rpt, c.tpr, c.rowThreads,
-                  c.chunk, c.spanChunks);
+    std::snprintf(buf, sizeof buf, "Bt%d G%d Dg%d N%d L%d D%d bias%d sp%d | %snt%d rpt%d tpr%d rt%d T%d span%d",
+                  p.Bt, p.G, p.Dg, p.N, p.L, p.hasD, p.hasBias, p.softplus, c.time ? "warp-per-row " : "",
+                  c.nt, c.rpt, c.tpr, c.rowThreads, c.chunk, c.spanChunks);
     return buf;
 }
 
 static void check_plain(Problem& p, Cfg c, bool bwd = true) {
     std::string nm = name(p, c);
-    if (c.nt * c.tpr < p.N || c.chunk % vmscan::stream_group(c.nt * c.rpt) != 0) {
+    if (c.time ? (p.N != 1 || c.chunk != 128 || c.rowThreads % 32 != 0)
+               : (c.nt * c.tpr < p.N || c.chunk % vmscan::stream_group(c.nt * c.rpt) != 0)) {
         std::printf("invalid test config %s\n", nm.c_str());
         std::abort();
     }
@@ -632,6 +658,23 @@ int main() {
         Problem w = make(1, 4, 5, 1, 96, true, true, true, rng);
         check_plain(w, Cfg{1, 1, 1, 32, 32, 0});
         check_plain(w, Cfg{1, 1, 1, 32, 16, 2});
+    }
+    // warp-per-row kernels (N = 1): tiles of 128 steps, partial last tiles, rows per warp, spans,
+    // rows past the group, no D / bias / softplus, misaligned lengths (element loads)
+    {
+        const Cfg t1{1, 1, 1, 64, 128, 0, true}, t2{1, 2, 1, 64, 128, 0, true},
+                t4{1, 4, 1, 32, 128, 0, true}, s1{1, 1, 1, 64, 128, 1, true},
+                s2{1, 2, 1, 32, 128, 2, true};
+        Problem a = make(2, 2, 3, 1, 300, true, true, true, rng);
+        for (Cfg c : {t1, t2, t4, s1, s2}) check_plain(a, c);
+        Problem b = make(1, 4, 5, 1, 512, false, false, true, rng);
+        for (Cfg c : {t1, t4, s1}) check_plain(b, c);
+        Problem e = make(1, 2, 3, 1, 40, true, false, false, rng);
+        for (Cfg c : {t1, s1}) check_plain(e, c);
+        Problem c = make(2, 1, 7, 1, 37, true, true, true, rng, true);
+        for (Cfg k : {t2, s1}) check_plain(c, k);
+        Problem d = make(1, 2, 2, 1, 1, true, true, true, rng);
+        check_plain(d, t1);
     }
     // fused cross-scan forward, all modes, H != W, plain and split
     check_cross(1, 2, 3, 4, 3, 5, Cfg{4, 1, 1, 32, 4, 0}, rng);

@@ -16,13 +16,60 @@ package dev.vmamba.kernels;
  * @param nrows channel rows per thread (1, 2 or 4), the analogue of the official {@code nrows}
  * @param statesPerThread states per thread (1, 2, 4, 8 or 16)
  * @param chunk time steps staged per tile (a power of two, 4..256)
+ *     <p>With {@link ScanLayout#WARP_PER_ROW} (N = 1) a warp owns a row instead of a thread: a
+ *     block of {@code rowThreads} threads holds {@code rowThreads / 32} warps of {@code nrows} rows
+ *     each, the chunk is the warp's tile of {@link #TIME_TILE} steps, and {@code statesPerThread}
+ *     is 1.
+ * @param rowThreads threads per row slice of a block (block size = rowThreads · threadsPerRow)
+ * @param nrows channel rows per thread (1, 2 or 4), the analogue of the official {@code nrows};
+ *     rows per warp in the warp-per-row layout
+ * @param statesPerThread states per thread (1, 2, 4, 8 or 16)
+ * @param chunk time steps staged per tile (a power of two, 4..256)
  * @param spanChunks chunks per span of the two-level scan, or 0 for a single pass
+ * @param layout how threads map onto rows and time
  */
 public record LaunchConfig(
-        int rowThreads, int nrows, int statesPerThread, int chunk, int spanChunks) {
+        int rowThreads,
+        int nrows,
+        int statesPerThread,
+        int chunk,
+        int spanChunks,
+        ScanLayout layout) {
+
+    /** Steps per warp tile of the warp-per-row layout (32 lanes × 4 steps). */
+    public static final int TIME_TILE = 128;
+
+    /**
+     * A thread-per-row configuration.
+     *
+     * @param rowThreads threads per row slice of a block
+     * @param nrows channel rows per thread
+     * @param statesPerThread states per thread
+     * @param chunk time steps per tile
+     * @param spanChunks chunks per span, or 0 for a single pass
+     */
+    public LaunchConfig(int rowThreads, int nrows, int statesPerThread, int chunk, int spanChunks) {
+        this(rowThreads, nrows, statesPerThread, chunk, spanChunks, ScanLayout.THREAD_PER_ROW);
+    }
+
+    /**
+     * A warp-per-row configuration (N = 1).
+     *
+     * @param rowThreads threads per block (a multiple of 32)
+     * @param nrows rows per warp (1, 2 or 4)
+     * @param spanChunks tiles per span, or 0 for a single pass
+     * @return the configuration
+     */
+    public static LaunchConfig warpPerRow(int rowThreads, int nrows, int spanChunks) {
+        return new LaunchConfig(
+                rowThreads, nrows, 1, TIME_TILE, spanChunks, ScanLayout.WARP_PER_ROW);
+    }
 
     /** Validates the values each field can take; fit to a shape is checked by {@link #check}. */
     public LaunchConfig {
+        if (layout == null) {
+            throw new IllegalArgumentException("layout must not be null");
+        }
         if (rowThreads < 1 || rowThreads > 1024) {
             throw new IllegalArgumentException("rowThreads must be in 1..1024, got " + rowThreads);
         }
@@ -40,6 +87,23 @@ public record LaunchConfig(
         if (spanChunks < 0) {
             throw new IllegalArgumentException("spanChunks must be >= 0, got " + spanChunks);
         }
+        if (layout == ScanLayout.WARP_PER_ROW
+                && (statesPerThread != 1 || chunk != TIME_TILE || rowThreads % 32 != 0)) {
+            throw new IllegalArgumentException(
+                    "the warp-per-row layout needs statesPerThread 1, chunk "
+                            + TIME_TILE
+                            + " and rowThreads a multiple of 32, got "
+                            + statesPerThread
+                            + ", "
+                            + chunk
+                            + ", "
+                            + rowThreads);
+        }
+    }
+
+    /** Whether a warp (not a thread) owns each row. */
+    public boolean warpPerRow() {
+        return layout == ScanLayout.WARP_PER_ROW;
     }
 
     /** Which kernel of a plan (they differ in shared memory). */
@@ -71,6 +135,9 @@ public record LaunchConfig(
      * @return {@code max(1, nextPow2(N) / statesPerThread)}
      */
     public int threadsPerRow(int dState) {
+        if (warpPerRow()) {
+            return 1; // rowThreads already counts the block's threads
+        }
         return Math.max(1, nextPow2(dState) / statesPerThread);
     }
 
@@ -86,7 +153,7 @@ public record LaunchConfig(
      * @return channel rows per block
      */
     public int rowsPerBlock() {
-        return rowThreads * nrows;
+        return warpPerRow() ? rowThreads / 32 * nrows : rowThreads * nrows;
     }
 
     /**
@@ -118,11 +185,21 @@ public record LaunchConfig(
 
     /** Name suffix of the kernels of this configuration, {@code <NT>_<nrows>_<TPR>}. */
     String kernelSuffix(int dState) {
+        if (warpPerRow()) {
+            return "t_" + nrows;
+        }
         return statesPerThread + "_" + nrows + "_" + threadsPerRow(dState);
     }
 
     /** Dynamic shared memory of one kernel, mirroring the layout in {@code selective_scan.cu}. */
     int sharedBytes(Kind kind, int dState) {
+        if (warpPerRow()) {
+            // only the backward uses shared memory: (warps, 2, tile) dB/dC partials; the layout has
+            // no fused cross-scan kernel
+            return kind == Kind.BWD
+                    ? rowThreads / 32 * 2 * TIME_TILE * 4
+                    : kind == Kind.FWD_TILED ? Integer.MAX_VALUE : 0;
+        }
         int tpr = threadsPerRow(dState);
         int np = statesPerThread * tpr;
         int ns = statesPerThread % 4 == 0 ? np + 4 : np + 1;
@@ -164,8 +241,12 @@ public record LaunchConfig(
      * @throws IllegalArgumentException with the reason otherwise
      */
     public void check(int dState, int batch, int groups, int dimPerGroup, int length) {
+        if (warpPerRow() && dState != 1) {
+            throw new IllegalArgumentException(
+                    "the warp-per-row layout scans one state per row (N = 1), got N = " + dState);
+        }
         int tpr = threadsPerRow(dState);
-        if (!LaunchConfigs.hasKernel(statesPerThread, nrows, tpr)) {
+        if (!warpPerRow() && !LaunchConfigs.hasKernel(statesPerThread, nrows, tpr)) {
             throw new IllegalArgumentException(
                     "no kernel for "
                             + statesPerThread
@@ -210,7 +291,9 @@ public record LaunchConfig(
 
     @Override
     public String toString() {
-        return "LaunchConfig[rowThreads="
+        return "LaunchConfig["
+                + (warpPerRow() ? "warp per row, " : "")
+                + "rowThreads="
                 + rowThreads
                 + ", nrows="
                 + nrows

@@ -72,8 +72,24 @@ public final class LaunchConfigs {
         } catch (IllegalArgumentException e) {
             // no heuristic choice fits the forced fields: the search below reports it
         }
+        if (warpLayoutAllowed(op, s, tuning)) {
+            for (int nrows : options(tuning.nrows(), 1, 2, 4)) {
+                for (int threads : options(tuning.rowThreads(), 128, 256)) {
+                    if (threads % 32 != 0) {
+                        continue;
+                    }
+                    for (int span : warpSpanOptions(s, tuning, nrows, multiprocessors)) {
+                        LaunchConfig c = LaunchConfig.warpPerRow(threads, nrows, span);
+                        if (fits(op, c, s, maxSharedBytes)) {
+                            out.add(c);
+                        }
+                    }
+                }
+            }
+        }
         int np2 = LaunchConfig.nextPow2(s.dState());
-        for (int nt : statesOptions(op, s, tuning)) {
+        for (int nt :
+                threadLayoutAllowed(tuning) ? statesOptions(op, s, tuning) : List.<Integer>of()) {
             int tpr = Math.max(1, np2 / nt);
             for (int nrows : options(tuning.nrows(), 1, 2, 4)) {
                 if (!hasKernel(nt, nrows, tpr)) {
@@ -114,6 +130,24 @@ public final class LaunchConfigs {
      */
     public static LaunchConfig heuristic(
             ScanOp op, ScanShape s, ScanTuning tuning, int multiprocessors, int maxSharedBytes) {
+        if (warpLayoutAllowed(op, s, tuning)) {
+            int nrows = tuning.nrows() != 0 ? tuning.nrows() : 1;
+            int threads = tuning.rowThreads() != 0 ? tuning.rowThreads() : 128;
+            if (threads % 32 == 0) {
+                int span =
+                        tuning.spanChunks() != -1
+                                ? tuning.spanChunks()
+                                : splitSpan(s, nrows, 32, LaunchConfig.TIME_TILE, multiprocessors);
+                LaunchConfig c = LaunchConfig.warpPerRow(threads, nrows, span);
+                if (fits(op, c, s, maxSharedBytes)) {
+                    return c;
+                }
+            }
+        }
+        if (!threadLayoutAllowed(tuning)) {
+            throw new IllegalArgumentException(
+                    "the warp-per-row layout does not fit " + op + " " + s + " with " + tuning);
+        }
         int np2 = LaunchConfig.nextPow2(s.dState());
         List<Integer> nts = new ArrayList<>();
         if (tuning.statesPerThread() != 0) {
@@ -175,6 +209,10 @@ public final class LaunchConfigs {
      * @throws IllegalArgumentException with the reason otherwise
      */
     public static void check(ScanOp op, LaunchConfig c, ScanShape s, int maxSharedBytes) {
+        if (op == ScanOp.CROSS_FORWARD && c.warpPerRow()) {
+            throw new IllegalArgumentException(
+                    c + ": the fused cross-scan has no warp-per-row kernel");
+        }
         c.check(s.dState(), s.batch(), s.groups(), s.dimPerGroup(), s.length());
         if (op != ScanOp.CROSS_FORWARD && c.chunk() % c.streamGroup() != 0) {
             throw new IllegalArgumentException(
@@ -214,6 +252,42 @@ public final class LaunchConfigs {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /**
+     * Whether the warp-per-row kernels may run: N = 1, not the fused cross-scan, and nothing forced
+     * that only the thread-per-row kernels have.
+     */
+    private static boolean warpLayoutAllowed(ScanOp op, ScanShape s, ScanTuning tuning) {
+        return s.dState() == 1
+                && op != ScanOp.CROSS_FORWARD
+                && (tuning.layout() == null || tuning.layout() == ScanLayout.WARP_PER_ROW)
+                && (tuning.statesPerThread() == 0 || tuning.statesPerThread() == 1)
+                && (tuning.chunk() == 0 || tuning.chunk() == LaunchConfig.TIME_TILE);
+    }
+
+    private static boolean threadLayoutAllowed(ScanTuning tuning) {
+        return tuning.layout() == null || tuning.layout() == ScanLayout.THREAD_PER_ROW;
+    }
+
+    private static List<Integer> warpSpanOptions(
+            ScanShape s, ScanTuning tuning, int nrows, int sms) {
+        if (tuning.spanChunks() != -1) {
+            return List.of(tuning.spanChunks());
+        }
+        int split = splitSpan(s, nrows, 32, LaunchConfig.TIME_TILE, sms);
+        List<Integer> out = new ArrayList<>();
+        out.add(split);
+        int nChunks = (s.length() + LaunchConfig.TIME_TILE - 1) / LaunchConfig.TIME_TILE;
+        if (split > 0) {
+            for (int v : new int[] {split * 2, 0}) {
+                int w = v >= nChunks ? 0 : v;
+                if (!out.contains(w)) {
+                    out.add(w);
+                }
+            }
+        }
+        return out;
     }
 
     private static List<Integer> statesOptions(ScanOp op, ScanShape s, ScanTuning tuning) {

@@ -13,6 +13,7 @@ package dev.vmamba.kernels;
  * @param spanChunks forced chunks per span ({@code 0} = single pass), or -1 for free
  * @param fusedCrossScan whether {@code crossScanMerge} uses the fused kernel (otherwise it
  *     materialises the four directions around the plain scan, the interface default)
+ * @param layout forced thread layout, or null for free
  */
 public record ScanTuning(
         boolean autotune,
@@ -21,13 +22,14 @@ public record ScanTuning(
         int statesPerThread,
         int chunk,
         int spanChunks,
-        boolean fusedCrossScan) {
+        boolean fusedCrossScan,
+        ScanLayout layout) {
 
     /**
      * Everything chosen per shape by the autotuner; the unfused SS2D core (the fused cross-scan
      * measured slower on an H100, see docs/BENCHMARKS.md).
      */
-    public static final ScanTuning AUTO = new ScanTuning(true, 0, 0, 0, 0, -1, false);
+    public static final ScanTuning AUTO = new ScanTuning(true, 0, 0, 0, 0, -1, false, null);
 
     /** Everything chosen per shape by the heuristic table, nothing timed. */
     public static final ScanTuning HEURISTIC = AUTO.withAutotune(false);
@@ -69,7 +71,8 @@ public record ScanTuning(
                 c.statesPerThread(),
                 c.chunk(),
                 c.spanChunks(),
-                false);
+                false,
+                c.layout());
     }
 
     /**
@@ -78,7 +81,7 @@ public record ScanTuning(
      */
     public ScanTuning withAutotune(boolean on) {
         return new ScanTuning(
-                on, rowThreads, nrows, statesPerThread, chunk, spanChunks, fusedCrossScan);
+                on, rowThreads, nrows, statesPerThread, chunk, spanChunks, fusedCrossScan, layout);
     }
 
     /**
@@ -87,7 +90,14 @@ public record ScanTuning(
      */
     public ScanTuning withNrows(int n) {
         return new ScanTuning(
-                autotune, rowThreads, n, statesPerThread, chunk, spanChunks, fusedCrossScan);
+                autotune,
+                rowThreads,
+                n,
+                statesPerThread,
+                chunk,
+                spanChunks,
+                fusedCrossScan,
+                layout);
     }
 
     /**
@@ -96,7 +106,14 @@ public record ScanTuning(
      */
     public ScanTuning withChunk(int t) {
         return new ScanTuning(
-                autotune, rowThreads, nrows, statesPerThread, t, spanChunks, fusedCrossScan);
+                autotune,
+                rowThreads,
+                nrows,
+                statesPerThread,
+                t,
+                spanChunks,
+                fusedCrossScan,
+                layout);
     }
 
     /**
@@ -105,7 +122,7 @@ public record ScanTuning(
      */
     public ScanTuning withSpanChunks(int s) {
         return new ScanTuning(
-                autotune, rowThreads, nrows, statesPerThread, chunk, s, fusedCrossScan);
+                autotune, rowThreads, nrows, statesPerThread, chunk, s, fusedCrossScan, layout);
     }
 
     /**
@@ -113,7 +130,8 @@ public record ScanTuning(
      * @return a copy
      */
     public ScanTuning withStatesPerThread(int n) {
-        return new ScanTuning(autotune, rowThreads, nrows, n, chunk, spanChunks, fusedCrossScan);
+        return new ScanTuning(
+                autotune, rowThreads, nrows, n, chunk, spanChunks, fusedCrossScan, layout);
     }
 
     /**
@@ -122,7 +140,7 @@ public record ScanTuning(
      */
     public ScanTuning withRowThreads(int n) {
         return new ScanTuning(
-                autotune, n, nrows, statesPerThread, chunk, spanChunks, fusedCrossScan);
+                autotune, n, nrows, statesPerThread, chunk, spanChunks, fusedCrossScan, layout);
     }
 
     /**
@@ -130,7 +148,17 @@ public record ScanTuning(
      * @return a copy
      */
     public ScanTuning withFusedCrossScan(boolean on) {
-        return new ScanTuning(autotune, rowThreads, nrows, statesPerThread, chunk, spanChunks, on);
+        return new ScanTuning(
+                autotune, rowThreads, nrows, statesPerThread, chunk, spanChunks, on, layout);
+    }
+
+    /**
+     * @param l the thread layout, or null for free
+     * @return a copy
+     */
+    public ScanTuning withLayout(ScanLayout l) {
+        return new ScanTuning(
+                autotune, rowThreads, nrows, statesPerThread, chunk, spanChunks, fusedCrossScan, l);
     }
 
     /**
@@ -144,7 +172,8 @@ public record ScanTuning(
                 && (nrows == 0 || c.nrows() == nrows)
                 && (statesPerThread == 0 || c.statesPerThread() == statesPerThread)
                 && (chunk == 0 || c.chunk() == chunk)
-                && (spanChunks == -1 || c.spanChunks() == spanChunks);
+                && (spanChunks == -1 || c.spanChunks() == spanChunks)
+                && (layout == null || c.layout() == layout);
     }
 
     /** Whether every launch field is forced. */
@@ -153,6 +182,9 @@ public record ScanTuning(
                 && nrows != 0
                 && statesPerThread != 0
                 && chunk != 0
-                && spanChunks != -1;
+                && spanChunks != -1
+                && (layout != null
+                        || statesPerThread != 1
+                        || chunk != LaunchConfig.TIME_TILE); // implies thread per row
     }
 }

@@ -204,6 +204,91 @@ class LaunchConfigTest {
     }
 
     @Test
+    void warpPerRowConfigurations() {
+        LaunchConfig w = LaunchConfig.warpPerRow(128, 2, 0);
+        assertEquals(8, w.rowsPerBlock());
+        assertEquals(128, w.blockThreads(1));
+        assertEquals("t_2", w.kernelSuffix(1));
+        assertEquals(0, w.sharedBytes(LaunchConfig.Kind.FWD, 1));
+        assertEquals(0, w.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 1));
+        assertEquals(4 * 2 * 128 * 4, w.sharedBytes(LaunchConfig.Kind.BWD, 1));
+        assertTrue(w.toString().contains("warp per row"), w.toString());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new LaunchConfig(128, 1, 1, 64, 0, ScanLayout.WARP_PER_ROW));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new LaunchConfig(128, 1, 2, 128, 0, ScanLayout.WARP_PER_ROW));
+        assertThrows(IllegalArgumentException.class, () -> LaunchConfig.warpPerRow(48, 1, 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> w.check(16, 1, 4, 8, 100));
+        assertTrue(e.getMessage().contains("N = 1"), e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LaunchConfigs.check(
+                                        ScanOp.CROSS_FORWARD,
+                                        w,
+                                        new ScanShape(1, 8, 4, 1, 64),
+                                        H100_SMEM));
+        assertTrue(e.getMessage().contains("fused cross-scan"), e.getMessage());
+    }
+
+    @Test
+    void oneStateUsesTheWarpLayoutUnlessForcedOtherwise() {
+        ScanShape v2v = new ScanShape(128, 384, 4, 1, 3136);
+        for (ScanOp op : List.of(ScanOp.FORWARD, ScanOp.BACKWARD)) {
+            LaunchConfig h = LaunchConfigs.heuristic(op, v2v, ScanTuning.AUTO, H100_SMS, H100_SMEM);
+            assertTrue(h.warpPerRow(), h.toString());
+            assertEquals(0, h.spanChunks());
+        }
+        LaunchConfig few =
+                LaunchConfigs.heuristic(
+                        ScanOp.FORWARD,
+                        new ScanShape(1, 384, 4, 1, 3136),
+                        ScanTuning.AUTO,
+                        H100_SMS,
+                        H100_SMEM);
+        assertTrue(few.warpPerRow() && few.spanChunks() > 0, few.toString());
+        // fields only the thread-per-row kernels have, or the layout itself, forced
+        for (ScanTuning t :
+                List.of(
+                        ScanTuning.AUTO.withChunk(32),
+                        ScanTuning.AUTO.withStatesPerThread(2),
+                        ScanTuning.AUTO.withLayout(ScanLayout.THREAD_PER_ROW))) {
+            assertFalse(
+                    LaunchConfigs.heuristic(ScanOp.FORWARD, v2v, t, H100_SMS, H100_SMEM)
+                            .warpPerRow(),
+                    t.toString());
+        }
+        assertFalse(
+                LaunchConfigs.heuristic(
+                                ScanOp.CROSS_FORWARD, v2v, ScanTuning.AUTO, H100_SMS, H100_SMEM)
+                        .warpPerRow());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LaunchConfigs.heuristic(
+                                        ScanOp.FORWARD,
+                                        new ScanShape(2, 8, 1, 16, 100),
+                                        ScanTuning.AUTO.withLayout(ScanLayout.WARP_PER_ROW),
+                                        H100_SMS,
+                                        H100_SMEM));
+        assertTrue(e.getMessage().contains("warp-per-row"), e.getMessage());
+        List<LaunchConfig> cands =
+                LaunchConfigs.candidates(ScanOp.FORWARD, v2v, ScanTuning.AUTO, H100_SMS, H100_SMEM);
+        assertTrue(cands.stream().anyMatch(LaunchConfig::warpPerRow));
+        assertTrue(cands.stream().anyMatch(c -> !c.warpPerRow()));
+        LaunchConfig w = LaunchConfig.warpPerRow(256, 4, 0);
+        assertEquals(
+                List.of(w),
+                LaunchConfigs.candidates(
+                        ScanOp.BACKWARD, v2v, ScanTuning.fixed(w), H100_SMS, H100_SMEM));
+    }
+
+    @Test
     void tuningValidation() {
         assertThrows(IllegalArgumentException.class, () -> ScanTuning.AUTO.withNrows(3));
         assertThrows(IllegalArgumentException.class, () -> ScanTuning.AUTO.withChunk(12));
@@ -229,6 +314,13 @@ class LaunchConfigTest {
             compiled.add(one.group(1) + "_" + one.group(2) + "_" + one.group(3));
         }
         assertEquals(String.join(", ", compiled), LaunchConfigs.kernelVariants());
+        // warp-per-row kernels: one per rows-per-warp value the record admits
+        TreeSet<Integer> warp = new TreeSet<>();
+        Matcher time = Pattern.compile("(?m)^VM_INSTANTIATE_TIME\\((\\d+)\\)").matcher(src);
+        while (time.find()) {
+            warp.add(Integer.parseInt(time.group(1)));
+        }
+        assertEquals(new TreeSet<>(List.of(1, 2, 4)), warp);
     }
 
     /** {@link ScanParams} writes the fields of the CUDA struct in the same order. */
