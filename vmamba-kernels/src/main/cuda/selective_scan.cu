@@ -369,6 +369,13 @@ VM_DEV void transform(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, f
     }
 }
 
+// Orders shared-memory writes of some lanes of a warp before reads by the others.
+VM_DEV void warp_sync() {
+#ifndef VMAMBA_HOST_EMULATION
+    __syncwarp();
+#endif
+}
+
 // Makes the writes of one lane visible to the other lanes of its row before a lane overwrites
 // a value they have read (only rows shared by several lanes need it).
 template <int TPR>
@@ -430,6 +437,51 @@ template <int NT, int RPT, int TPR>
 VM_DEV void stage_bc(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* sB,
                      float* sC) {
     stage(p, q, t0, tn, Tiles{nullptr, nullptr, nullptr, sB, sC});
+}
+
+template <bool B>
+struct BoolC {
+    static constexpr bool value = B;
+};
+
+// Δ for the GS steps of a register group of each of the thread's rows. When TPR lanes share a row
+// they would all compute the same Δ: instead lane sg of the row computes the steps s with
+// s % TPR == sg and the lanes exchange them with shuffles (the softplus costs two special-function
+// operations, the unit that bounds the N = 16 forward).
+template <int RPT, int TPR, int GS>
+VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][GS],
+                             const float (&bias)[RPT], float (&dt)[RPT][GS]) {
+    if constexpr (TPR == 1 || GS % TPR != 0) {
+#pragma unroll
+        for (int rr = 0; rr < RPT; ++rr)
+#pragma unroll
+            for (int s2 = 0; s2 < GS; ++s2) {
+                float dz;
+                step_size(z[rr][s2] + bias[rr], p.softplus, dt[rr][s2], dz);
+            }
+    } else {
+        constexpr int PER = GS / TPR;
+        const int lane = threadIdx.x & 31;
+        const int first = lane & ~(TPR - 1);
+#pragma unroll
+        for (int rr = 0; rr < RPT; ++rr) {
+            float mine[PER];
+#pragma unroll
+            for (int j = 0; j < PER; ++j) {
+                float zz = z[rr][j * TPR];
+#pragma unroll
+                for (int k = 1; k < TPR; ++k) {
+                    if (sg == k) zz = z[rr][j * TPR + k];
+                }
+                float dz;
+                step_size(zz + bias[rr], p.softplus, mine[j], dz);
+            }
+#pragma unroll
+            for (int s2 = 0; s2 < GS; ++s2) {
+                dt[rr][s2] = VM_SHFL_IDX(mine[s2 / TPR], first | (s2 % TPR));
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,41 +559,49 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         for (int tg = 0; tg < tn; tg += GS) {
             float nu[RPT][GS], nz[RPT][GS];
             load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + PD * GS, nu, nz);
-            float yv[RPT][GS];
+            float yv[RPT][GS], dtv[RPT][GS];
+            group_step_sizes<RPT, TPR, GS>(p, q.sg, cz, bias, dtv);
+            // full chunks run without per-step bounds checks (the common case)
+            auto steps = [&](auto full) {
+                constexpr bool FULL = decltype(full)::value;
 #pragma unroll
-            for (int s2 = 0; s2 < GS; ++s2) {
-                const int t = tg + s2;
-                if (t < tn) {
-                    float Bv[NT], Cv[NT];
-                    load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
-                    load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
+                for (int s2 = 0; s2 < GS; ++s2) {
+                    const int t = tg + s2;
+                    if (FULL || t < tn) {
+                        float Bv[NT], Cv[NT];
+                        load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+                        load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
 #pragma unroll
-                    for (int rr = 0; rr < RPT; ++rr) {
-                        float dt, dz;
-                        step_size(cz[rr][s2] + bias[rr], p.softplus, dt, dz);
-                        if (!q.rowOk(rr)) dt = 0.f;
-                        const float uu = cu[rr][s2];
-                        const float dtu = dt * uu;
-                        // four partial sums: no serial FMA chain across the states
-                        constexpr int NA = NT >= 4 ? 4 : NT;
-                        float acc[NA];
+                        for (int rr = 0; rr < RPT; ++rr) {
+                            const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
+                            const float uu = cu[rr][s2];
+                            const float dtu = dt * uu;
+                            // four partial sums: no serial FMA chain across the states
+                            constexpr int NA = NT >= 4 ? 4 : NT;
+                            float acc[NA];
 #pragma unroll
-                        for (int i = 0; i < NA; ++i) acc[i] = 0.f;
+                            for (int i = 0; i < NA; ++i) acc[i] = 0.f;
 #pragma unroll
-                        for (int j = 0; j < NT; ++j) {
-                            const float a = exp2f(dt * A2[rr][j]);
-                            h[rr][j] = fmaf(a, h[rr][j], dtu * Bv[j]);
-                            acc[j % NA] = fmaf(Cv[j], h[rr][j], acc[j % NA]);
+                            for (int j = 0; j < NT; ++j) {
+                                const float a = exp2f(dt * A2[rr][j]);
+                                h[rr][j] = fmaf(a, h[rr][j], dtu * Bv[j]);
+                                acc[j % NA] = fmaf(Cv[j], h[rr][j], acc[j % NA]);
+                            }
+                            float sum = acc[0];
+#pragma unroll
+                            for (int i = 1; i < NA; ++i) sum += acc[i];
+#pragma unroll
+                            for (int off = 1; off < TPR; off <<= 1) sum += VM_SHFL_XOR(sum, off);
+                            yv[rr][s2] = fmaf(Dv[rr], uu, sum);
+                            sumD[rr] += dt;
                         }
-                        float sum = acc[0];
-#pragma unroll
-                        for (int i = 1; i < NA; ++i) sum += acc[i];
-#pragma unroll
-                        for (int off = 1; off < TPR; off <<= 1) sum += VM_SHFL_XOR(sum, off);
-                        yv[rr][s2] = fmaf(Dv[rr], uu, sum);
-                        sumD[rr] += dt;
                     }
                 }
+            };
+            if (tn == q.T) {
+                steps(BoolC<true>{});
+            } else {
+                steps(BoolC<false>{});
             }
             if (p.y && q.sg == 0) {
                 const int cnt = min(GS, tn - tg);
@@ -1353,13 +1413,51 @@ VM_DEV void bwd_local_time_body(const ScanParams& p) {
 // states from the tile's checkpoint (forward lane scan), lambda from the carry (backward lane
 // scan), then the gradients of spec §5.3. dB and dC of a tile are summed over the warp's rows in
 // registers, over the block's warps in shared memory, and added to global memory once per block.
-// Shared memory: (warps, 2, 128) floats.
+// The checkpoints come from `ckpt` when given; otherwise a forward sweep over the span (from the
+// span's start state h0, or zero) first keeps them in shared memory -- one launch instead of two,
+// and the reverse walk re-reads the most recently read tiles first, which the L2 still holds.
+// Shared memory: (warps, 2, 128) floats, then (warps, RPW, tiles of the span) without `ckpt`.
 template <int RPW>
 VM_DEV void bwd_time_body(const ScanParams& p) {
     const TimeGeo<RPW> q(p);
     VM_SMEM(red);
+    const int firstTile = q.tBegin / kTimeTile;
+    const int nTiles = (q.tEnd - q.tBegin + kTimeTile - 1) / kTimeTile;
+    const bool own = p.ckpt == nullptr;
+    float* sck = red + q.W * 2 * kTimeTile + q.warp * RPW * nTiles;
     require(p.chunk == kTimeTile && p.dstate == 1 && (blockDim.x & 31) == 0 &&
-            (unsigned)(q.W * 2 * kTimeTile) * 4u <= dyn_smem_bytes());
+            (unsigned)(q.W * 2 * kTimeTile + (own ? q.W * RPW * nTiles : 0)) * 4u <=
+                    dyn_smem_bytes());
+    if (own) {
+        const size_t bcRow = (size_t)(q.b * q.G + q.g) * q.L;
+        const bool vecB = p.vecIn && aligned16(p.B);
+        float h[RPW], a2f[RPW], bf[RPW];
+#pragma unroll
+        for (int rr = 0; rr < RPW; ++rr) {
+            const bool ok = q.rowOk(rr);
+            const int c = q.channel(rr);
+            a2f[rr] = ok ? p.A[c] * kLog2e : 0.f;
+            bf[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
+            h[rr] = (ok && p.h0) ? p.h0[q.row(rr) * p.nSpans + q.span] : 0.f;
+        }
+        for (int t0 = q.tBegin, k = 0; t0 < q.tEnd; t0 += kTimeTile, ++k) {
+            const int t = q.step(t0);
+            float Bv[4];
+            load4(p.B, bcRow, t, q.tEnd, p.itype, vecB, Bv);
+#pragma unroll
+            for (int rr = 0; rr < RPW; ++rr) {
+                if (!q.rowOk(rr)) continue;
+                if (q.lane == 0) sck[rr * nTiles + k] = h[rr];
+                const size_t base = q.row(rr) * q.L;
+                float u[4], z[4], dt[4], dz[4], da[4], bb[4], hp[4], hs[4];
+                load4(p.u, base, t, q.tEnd, p.itype, p.vecIn, u);
+                load4(p.delta, base, t, q.tEnd, p.itype, p.vecIn, z);
+                step_terms(p, t, q.tEnd, bf[rr], a2f[rr], u, z, Bv, dt, dz, da, bb);
+                h[rr] = tile_states(h[rr], da, bb, q.lane, hp, hs);
+            }
+        }
+        warp_sync();  // lane 0's checkpoints, read by every lane of the warp below
+    }
     const bool vecBC = p.vecIn && aligned16(p.B) && aligned16(p.C);
     const bool vecG = p.gtype == kF32 && p.vecIn && aligned16(p.dy);
     const bool vecD = p.gradType == kF32 && p.vecIn && aligned16(p.du) && aligned16(p.ddelta);
@@ -1393,7 +1491,7 @@ VM_DEV void bwd_time_body(const ScanParams& p) {
             load4(p.u, base, t, q.tEnd, p.itype, p.vecIn, u);
             load4(p.delta, base, t, q.tEnd, p.itype, p.vecIn, z);
             load4(p.dy, base, t, q.tEnd, p.gtype, vecG, g);
-            const float h0 = p.ckpt[r * p.nChunks + k];
+            const float h0 = own ? sck[rr * nTiles + (k - firstTile)] : p.ckpt[r * p.nChunks + k];
             step_terms(p, t, q.tEnd, bias[rr], a2[rr], u, z, Bv, dt, dz, da, bb);
             tile_states(h0, da, bb, q.lane, hp, hs);
 #pragma unroll

@@ -170,7 +170,8 @@ static void launch_combine(const ScanParams& p) {
 // ---- kernel table (as LaunchConfigs.java) ---------------------------------------------------
 struct Cfg {
     int nt, rpt, tpr, rowThreads, chunk, spanChunks;  // spanChunks 0 = one span
-    bool time = false;  // warp-per-row kernels (N = 1): ss_*_t_<rpt>, chunk 128
+    bool time = false;        // warp-per-row kernels (N = 1): ss_*_t_<rpt>, chunk 128
+    bool globalCkpt = false;  // warp-per-row backward: checkpoints from a forward pass, not its own
 };
 
 #define K3(NT, RPT, TPR)                                                                      \
@@ -423,6 +424,7 @@ struct Grads {
 
 static void backward(Problem& p, Cfg c, Grads& gr) {
     const int nthr = c.rowThreads * c.tpr;
+    const bool own = c.time && !c.globalCkpt;  // the backward computes its checkpoints itself
     const KEntry& k = kernels(c);
     const int C = p.Cch(), N = p.N, L = p.L;
     const int nChunks = (L + c.chunk - 1) / c.chunk;
@@ -437,8 +439,10 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
     gr.dD.assign(C, 0);
     gr.dbias.assign(C, 0);
     std::vector<float> ckpt((size_t)p.Bt * C * nChunks * N, NAN);
-    std::vector<float> mu;
-    if (nSpans == 1) {
+    std::vector<float> mu, start;
+    if (nSpans == 1 && own) {
+        // nothing before the backward
+    } else if (nSpans == 1) {
         ScanParams f = base_params(p, c, nthr);
         f.spanChunks = nChunks;
         f.nSpans = 1;
@@ -446,8 +450,8 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
         f.ckpt = ckpt.data();
         launch(k.fwd, gx, 1, nthr, smem_bytes("fwd", c, nthr), f);
     } else {
-        std::vector<float> hEnd((size_t)p.Bt * C * nSpans * N, NAN), sumD((size_t)p.Bt * C * nSpans, NAN),
-                start(hEnd.size(), NAN);
+        std::vector<float> hEnd((size_t)p.Bt * C * nSpans * N, NAN), sumD((size_t)p.Bt * C * nSpans, NAN);
+        start.assign(hEnd.size(), NAN);
         ScanParams f = base_params(p, c, nthr);
         f.spanChunks = span;
         f.nSpans = nSpans;
@@ -459,10 +463,12 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
         local.ckpt = start.data();
         local.reverse = 0;
         launch_combine(local);
-        ScanParams fin = f;
-        fin.h0 = start.data();
-        fin.ckpt = ckpt.data();
-        launch(k.fwd, gx, nSpans, nthr, smem_bytes("fwd", c, nthr), fin);
+        if (!own) {
+            ScanParams fin = f;
+            fin.h0 = start.data();
+            fin.ckpt = ckpt.data();
+            launch(k.fwd, gx, nSpans, nthr, smem_bytes("fwd", c, nthr), fin);
+        }
         std::vector<float> lam((size_t)p.Bt * C * nSpans * N, NAN), sumS((size_t)p.Bt * C * nSpans, NAN);
         mu.assign(lam.size(), NAN);
         ScanParams bl = base_params(p, c, nthr);
@@ -482,7 +488,8 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
     b.spanChunks = span;
     b.nSpans = nSpans;
     b.nChunks = nChunks;
-    b.ckpt = ckpt.data();
+    b.ckpt = own ? nullptr : ckpt.data();
+    b.h0 = own && nSpans > 1 ? start.data() : nullptr;
     b.mu = nSpans == 1 ? nullptr : mu.data();
     b.dy = p.dy.data();
     b.du = gr.du.data();
@@ -492,13 +499,16 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
     b.dC = gr.dC.data();
     b.dD = p.hasD ? gr.dD.data() : nullptr;
     b.dbias = p.hasBias ? gr.dbias.data() : nullptr;
-    launch(k.bwd, gx, nSpans, nthr, smem_bytes("bwd", c, nthr), b);
+    unsigned bsm = smem_bytes("bwd", c, nthr);
+    if (own) bsm += 4u * (nthr / 32) * c.rpt * span;
+    launch(k.bwd, gx, nSpans, nthr, bsm, b);
 }
 
 static std::string name(const Problem& p, const Cfg& c) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "Bt%d G%d Dg%d N%d L%d D%d bias%d sp%d | %snt%d rpt%d tpr%d rt%d T%d span%d",
-                  p.Bt, p.G, p.Dg, p.N, p.L, p.hasD, p.hasBias, p.softplus, c.time ? "warp-per-row " : "",
+                  p.Bt, p.G, p.Dg, p.N, p.L, p.hasD, p.hasBias, p.softplus,
+                  c.time ? (c.globalCkpt ? "warp-per-row (global ckpt) " : "warp-per-row ") : "",
                   c.nt, c.rpt, c.tpr, c.rowThreads, c.chunk, c.spanChunks);
     return buf;
 }
@@ -664,9 +674,10 @@ int main() {
     {
         const Cfg t1{1, 1, 1, 64, 128, 0, true}, t2{1, 2, 1, 64, 128, 0, true},
                 t4{1, 4, 1, 32, 128, 0, true}, s1{1, 1, 1, 64, 128, 1, true},
-                s2{1, 2, 1, 32, 128, 2, true};
+                s2{1, 2, 1, 32, 128, 2, true}, g2{1, 2, 1, 64, 128, 0, true, true},
+                gs{1, 2, 1, 32, 128, 2, true, true};
         Problem a = make(2, 2, 3, 1, 300, true, true, true, rng);
-        for (Cfg c : {t1, t2, t4, s1, s2}) check_plain(a, c);
+        for (Cfg c : {t1, t2, t4, s1, s2, g2, gs}) check_plain(a, c);
         Problem b = make(1, 4, 5, 1, 512, false, false, true, rng);
         for (Cfg c : {t1, t4, s1}) check_plain(b, c);
         Problem e = make(1, 2, 3, 1, 40, true, false, false, rng);

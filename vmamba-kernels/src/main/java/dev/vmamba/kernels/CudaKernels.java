@@ -3,6 +3,8 @@ package dev.vmamba.kernels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -25,6 +27,12 @@ public final class CudaKernels {
 
     private static final Logger LOG = LoggerFactory.getLogger(CudaKernels.class);
 
+    /**
+     * System property naming a fatbin file to load instead of the one built into the jar (kernels
+     * compiled from {@code src/main/cuda} for another GPU, or with local changes).
+     */
+    public static final String FATBIN_PROPERTY = "vmamba.cuda.fatbin";
+
     /** Class-path location of the fatbin written by {@code src/main/cuda/build-fatbin.sh}. */
     static final String FATBIN = "dev/vmamba/kernels/selective_scan.fatbin";
 
@@ -46,6 +54,10 @@ public final class CudaKernels {
      * @return true if the fatbin resource exists
      */
     public static boolean isBuilt() {
+        String file = System.getProperty(FATBIN_PROPERTY);
+        if (file != null) {
+            return Files.isRegularFile(Path.of(file));
+        }
         return isBuilt(FATBIN);
     }
 
@@ -168,6 +180,15 @@ public final class CudaKernels {
     }
 
     private static synchronized byte[] fatbin() {
+        String file = System.getProperty(FATBIN_PROPERTY);
+        if (fatbin == null && file != null) {
+            try {
+                fatbin = Files.readAllBytes(Path.of(file));
+                LOG.info("CUDA kernels loaded from {} (-D{})", file, FATBIN_PROPERTY);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the fatbin " + file, e);
+            }
+        }
         if (fatbin == null) {
             try (InputStream in = CudaKernels.class.getClassLoader().getResourceAsStream(FATBIN)) {
                 if (in == null) {

@@ -279,6 +279,15 @@ public final class CudaSelectiveScan implements SelectiveScan {
     }
 
     private static ScanInputs dense(ScanInputs in, NDManager tmp) {
+        if (isDense(in.u())
+                && isDense(in.delta())
+                && isDense(in.a())
+                && isDense(in.b())
+                && isDense(in.c())
+                && isDense(in.d())
+                && isDense(in.deltaBias())) {
+            return in; // the common case: no copy, and no second validation of the record
+        }
         return new ScanInputs(
                 DevicePointers.contiguous(in.u(), tmp),
                 DevicePointers.contiguous(in.delta(), tmp),
@@ -288,6 +297,10 @@ public final class CudaSelectiveScan implements SelectiveScan {
                 dense(in.d(), tmp),
                 dense(in.deltaBias(), tmp),
                 in.deltaSoftplus());
+    }
+
+    private static boolean isDense(NDArray x) {
+        return x == null || DevicePointers.isContiguous(x);
     }
 
     private static NDArray dense(NDArray x, NDManager tmp) {

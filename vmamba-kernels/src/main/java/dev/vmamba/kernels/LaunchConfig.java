@@ -191,13 +191,50 @@ public record LaunchConfig(
         return statesPerThread + "_" + nrows + "_" + threadsPerRow(dState);
     }
 
-    /** Dynamic shared memory of one kernel, mirroring the layout in {@code selective_scan.cu}. */
+    /** Shared memory up to which the warp-per-row backward keeps its checkpoints on chip. */
+    static final int OWN_CHECKPOINT_BYTES = 48 * 1024;
+
+    /**
+     * Whether the warp-per-row backward computes its chunk checkpoints itself, in shared memory
+     * (one launch, no checkpoint array), rather than reading them from a forward pass: when they
+     * fit in {@link #OWN_CHECKPOINT_BYTES}.
+     *
+     * @param length L
+     * @return true for the single-launch backward
+     */
+    public boolean warpOwnCheckpoints(int length) {
+        return warpPerRow() && warpBackwardBytes(length, true) <= OWN_CHECKPOINT_BYTES;
+    }
+
+    private long warpBackwardBytes(int length, boolean own) {
+        long warps = rowThreads / 32;
+        long partials = warps * 2 * TIME_TILE;
+        long ckpts = own ? warps * nrows * spanChunksFor(Math.max(length, 1)) : 0;
+        return 4 * (partials + ckpts);
+    }
+
+    /**
+     * Dynamic shared memory of one kernel without the length-dependent part (the checkpoints of the
+     * single-launch warp-per-row backward), see {@link #sharedBytes(Kind, int, int)}.
+     */
     int sharedBytes(Kind kind, int dState) {
+        return sharedBytes(kind, dState, 0);
+    }
+
+    /**
+     * Dynamic shared memory of one kernel, mirroring the layout in {@code selective_scan.cu}.
+     *
+     * @param kind the kernel
+     * @param dState N
+     * @param length L (only the warp-per-row backward depends on it), or 0
+     * @return bytes
+     */
+    int sharedBytes(Kind kind, int dState, int length) {
         if (warpPerRow()) {
-            // only the backward uses shared memory: (warps, 2, tile) dB/dC partials; the layout has
-            // no fused cross-scan kernel
+            // only the backward uses shared memory: (warps, 2, tile) dB/dC partials, then its
+            // own checkpoints; the layout has no fused cross-scan kernel
             return kind == Kind.BWD
-                    ? rowThreads / 32 * 2 * TIME_TILE * 4
+                    ? (int) warpBackwardBytes(length, length > 0 && warpOwnCheckpoints(length))
                     : kind == Kind.FWD_TILED ? Integer.MAX_VALUE : 0;
         }
         int tpr = threadsPerRow(dState);

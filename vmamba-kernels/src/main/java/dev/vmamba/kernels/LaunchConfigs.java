@@ -29,6 +29,9 @@ public final class LaunchConfigs {
                     "8_1_1", "8_2_1", "8_4_1", "4_1_2", "4_2_2", "4_4_2", "4_1_4", "4_2_4", "4_4_4",
                     "16_1_1", "16_2_1", "8_1_2", "8_2_2", "16_1_2", "16_1_4", "16_1_8", "16_1_16");
 
+    /** Rows from which the forward also tries a quarter of the states per thread. */
+    static final long MANY_ROWS = 16_384;
+
     /** Resident threads per multiprocessor aimed at when deciding to split into spans. */
     static final int THREADS_PER_SM = 1024;
 
@@ -222,7 +225,7 @@ public final class LaunchConfigs {
                             + " steps");
         }
         for (LaunchConfig.Kind k : kinds(op)) {
-            int bytes = c.sharedBytes(k, s.dState());
+            int bytes = c.sharedBytes(k, s.dState(), s.length());
             if (bytes > maxSharedBytes) {
                 throw new IllegalArgumentException(
                         c
@@ -298,7 +301,14 @@ public final class LaunchConfigs {
         int base = Math.min(16, np2);
         List<Integer> out = new ArrayList<>();
         out.add(base);
-        int[] smaller = op == ScanOp.BACKWARD ? new int[] {8, 4} : new int[] {base / 2};
+        // the forward shares Δ between the lanes of a row, so with many rows four lanes per row
+        // (more warps, a shorter tail wave) can pay off at N = 16
+        int[] smaller =
+                op == ScanOp.BACKWARD
+                        ? new int[] {8, 4}
+                        : s.rows() >= MANY_ROWS
+                                ? new int[] {base / 2, base / 4}
+                                : new int[] {base / 2};
         for (int nt : smaller) {
             if (nt >= 4 && nt < base && !out.contains(nt)) {
                 out.add(nt);

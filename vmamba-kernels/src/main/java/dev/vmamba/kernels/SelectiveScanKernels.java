@@ -86,9 +86,7 @@ public final class SelectiveScanKernels {
                 baseParams(in, s)
                         .set(Int.OTYPE, code(outputType))
                         .set(Int.VEC_OUT, vectorRows(outputType, s.length(), yAddr) ? 1 : 0);
-        try (NDManager tmp = owner.newSubManager(device)) {
-            runForward(dev, p, config, s, yAddr, address(last), tmp, device, false);
-        }
+        runForward(dev, p, config, s, yAddr, address(last), owner, device, false);
         return new ScanOutput(y, last);
     }
 
@@ -157,23 +155,31 @@ public final class SelectiveScanKernels {
         int block = config.blockThreads(n);
         CudaDevice.Kernel fwd = dev.kernel("ss_fwd_" + config.kernelSuffix(n));
         int fwdSmem = config.sharedBytes(LaunchConfig.Kind.FWD, n);
+        // the warp-per-row backward can compute its checkpoints itself (one launch fewer)
+        boolean own = config.warpOwnCheckpoints(l);
         try (NDManager tmp = owner.newSubManager(device)) {
-            NDArray ckpt = tmp.create(new Shape(b, c, nChunks, n), DataType.FLOAT32, device);
+            NDArray ckpt =
+                    own ? null : tmp.create(new Shape(b, c, nChunks, n), DataType.FLOAT32, device);
             long mu = 0;
+            long start = 0;
             if (spans == 1) {
-                ScanParams f =
-                        base.copy()
-                                .set(Int.SPAN_CHUNKS, nChunks)
-                                .set(Int.N_SPANS, 1)
-                                .set(Int.N_CHUNKS, nChunks)
-                                .set(Ptr.CKPT, DevicePointers.address(ckpt));
-                dev.launch(fwd, gx, 1, block, fwdSmem, f);
+                if (!own) {
+                    ScanParams f =
+                            base.copy()
+                                    .set(Int.SPAN_CHUNKS, nChunks)
+                                    .set(Int.N_SPANS, 1)
+                                    .set(Int.N_CHUNKS, nChunks)
+                                    .set(Ptr.CKPT, DevicePointers.address(ckpt));
+                    dev.launch(fwd, gx, 1, block, fwdSmem, f);
+                }
             } else {
-                // checkpoints: local pass per span, forward combine over spans, then a final pass
-                // from each span's true start state writing the state at every chunk start
+                // start state of every span: local pass per span, forward combine over spans;
+                // then (unless the backward makes its own) a final pass from each span's true
+                // start state writing the state at every chunk start
                 NDArray hEnd = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
                 NDArray sums = tmp.create(new Shape(b, c, spans), DataType.FLOAT32, device);
-                NDArray start = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
+                NDArray starts = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
+                start = DevicePointers.address(starts);
                 ScanParams f =
                         base.copy()
                                 .set(Int.SPAN_CHUNKS, span)
@@ -184,16 +190,18 @@ public final class SelectiveScanKernels {
                                 .set(Ptr.H_END, DevicePointers.address(hEnd))
                                 .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
                 dev.launch(fwd, gx, spans, block, fwdSmem, local);
-                combine(dev, local.copy().set(Ptr.CKPT, DevicePointers.address(start)), s);
-                dev.launch(
-                        fwd,
-                        gx,
-                        spans,
-                        block,
-                        fwdSmem,
-                        f.copy()
-                                .set(Ptr.H0, DevicePointers.address(start))
-                                .set(Ptr.CKPT, DevicePointers.address(ckpt)));
+                combine(dev, local.copy().set(Ptr.CKPT, start), s);
+                if (!own) {
+                    dev.launch(
+                            fwd,
+                            gx,
+                            spans,
+                            block,
+                            fwdSmem,
+                            f.copy()
+                                    .set(Ptr.H0, start)
+                                    .set(Ptr.CKPT, DevicePointers.address(ckpt)));
+                }
                 // reverse carries: local reverse pass per span + reverse combine over spans
                 NDArray lam = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
                 NDArray spanSums = tmp.create(new Shape(b, c, spans), DataType.FLOAT32, device);
@@ -210,7 +218,7 @@ public final class SelectiveScanKernels {
                         gx,
                         spans,
                         block,
-                        config.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, n),
+                        config.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, n, l),
                         bl);
                 combine(
                         dev,
@@ -223,7 +231,8 @@ public final class SelectiveScanKernels {
                             .set(Int.SPAN_CHUNKS, span)
                             .set(Int.N_SPANS, spans)
                             .set(Int.N_CHUNKS, nChunks)
-                            .set(Ptr.CKPT, DevicePointers.address(ckpt))
+                            .set(Ptr.CKPT, own ? 0 : DevicePointers.address(ckpt))
+                            .set(Ptr.H0, own ? start : 0)
                             .set(Ptr.MU, mu)
                             .set(Ptr.DU, DevicePointers.address(du))
                             .set(Ptr.DDELTA, DevicePointers.address(ddelta))
@@ -237,7 +246,7 @@ public final class SelectiveScanKernels {
                     gx,
                     spans,
                     block,
-                    config.sharedBytes(LaunchConfig.Kind.BWD, n),
+                    config.sharedBytes(LaunchConfig.Kind.BWD, n, l),
                     bw);
         }
         DataType bt = in.b().getDataType();
@@ -315,9 +324,7 @@ public final class SelectiveScanKernels {
                 .set(Int.CROSS, crossCode(in.mode()))
                 .set(Int.HEIGHT, (int) h)
                 .set(Int.WIDTH, (int) w);
-        try (NDManager tmp = owner.newSubManager(device)) {
-            runForward(dev, p, config, s, DevicePointers.address(y), 0, tmp, device, true);
-        }
+        runForward(dev, p, config, s, DevicePointers.address(y), 0, owner, device, true);
         return y;
     }
 
@@ -330,7 +337,7 @@ public final class SelectiveScanKernels {
             ScanShape s,
             long y,
             long last,
-            NDManager tmp,
+            NDManager owner,
             Device device,
             boolean cross) {
         int n = s.dState();
@@ -350,27 +357,31 @@ public final class SelectiveScanKernels {
             dev.launch(fwd, gx, 1, block, smem, p.copy().set(Ptr.Y, y).set(Ptr.LAST, last));
             return;
         }
-        Shape states = new Shape(s.batch(), s.channels(), spans, n);
-        NDArray hEnd = tmp.create(states, DataType.FLOAT32, device);
-        NDArray sums =
-                tmp.create(new Shape(s.batch(), s.channels(), spans), DataType.FLOAT32, device);
-        NDArray carry = tmp.create(states, DataType.FLOAT32, device);
-        ScanParams local =
-                p.copy()
-                        .set(Ptr.H_END, DevicePointers.address(hEnd))
-                        .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
-        dev.launch(fwd, gx, spans, block, smem, local);
-        combine(
-                dev,
-                local.copy().set(Ptr.CKPT, DevicePointers.address(carry)).set(Ptr.LAST, last),
-                s);
-        dev.launch(
-                fwd,
-                gx,
-                spans,
-                block,
-                smem,
-                p.copy().set(Ptr.H0, DevicePointers.address(carry)).set(Ptr.Y, y));
+        // temporaries of the two-level plan, released when the launches are queued (the caching
+        // allocator keeps their memory for the stream, so the kernels still own it)
+        try (NDManager tmp = owner.newSubManager(device)) {
+            Shape states = new Shape(s.batch(), s.channels(), spans, n);
+            NDArray hEnd = tmp.create(states, DataType.FLOAT32, device);
+            NDArray sums =
+                    tmp.create(new Shape(s.batch(), s.channels(), spans), DataType.FLOAT32, device);
+            NDArray carry = tmp.create(states, DataType.FLOAT32, device);
+            ScanParams local =
+                    p.copy()
+                            .set(Ptr.H_END, DevicePointers.address(hEnd))
+                            .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
+            dev.launch(fwd, gx, spans, block, smem, local);
+            combine(
+                    dev,
+                    local.copy().set(Ptr.CKPT, DevicePointers.address(carry)).set(Ptr.LAST, last),
+                    s);
+            dev.launch(
+                    fwd,
+                    gx,
+                    spans,
+                    block,
+                    smem,
+                    p.copy().set(Ptr.H0, DevicePointers.address(carry)).set(Ptr.Y, y));
+        }
     }
 
     private static void combine(CudaDevice dev, ScanParams p, ScanShape s) {

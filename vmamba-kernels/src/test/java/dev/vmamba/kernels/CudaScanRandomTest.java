@@ -1,5 +1,8 @@
 package dev.vmamba.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -17,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -137,6 +141,39 @@ class CudaScanRandomTest {
                     new CudaSelectiveScan(CudaScanFixtureTest.tuning(tuning, p.dState()))
                             .backward(dev, dy);
             GpuSupport.assertGradients(p.toString(), out, ref, 1e-3);
+        }
+    }
+
+    /**
+     * The warp-per-row backward keeps its checkpoints in shared memory while they fit and reads
+     * them from a forward pass beyond: both placements (and a span split) against the Java scan on
+     * a long N = 1 sequence.
+     */
+    @Test
+    void warpPerRowCheckpointPlacementsAgree() {
+        Problem p = new Problem(1, 2, 3, 1, 50_000, true, true, true);
+        LaunchConfig onChip = LaunchConfig.warpPerRow(64, 1, 0);
+        LaunchConfig global = LaunchConfig.warpPerRow(256, 4, 0);
+        LaunchConfig spans = LaunchConfig.warpPerRow(256, 4, 40);
+        assertTrue(onChip.warpOwnCheckpoints(p.length()));
+        assertFalse(global.warpOwnCheckpoints(p.length()));
+        assertTrue(spans.warpOwnCheckpoints(p.length()));
+        try (NDManager m = manager.newSubManager()) {
+            ScanInputs cpu = GpuSupport.random(m, p, 4242);
+            NDArray dyCpu =
+                    GpuSupport.normal(m, new java.util.Random(7), cpu.u().getShape(), 1f, 0f);
+            JavaSelectiveScan java = new JavaSelectiveScan();
+            ScanOutput refOut = java.forward(cpu, true);
+            ScanGradients ref = java.backward(cpu, dyCpu);
+            ScanInputs dev = GpuSupport.to(cpu, gpu, null);
+            NDArray dy = dyCpu.toDevice(gpu, false);
+            for (LaunchConfig c : List.of(onChip, global, spans)) {
+                CudaSelectiveScan scan = new CudaSelectiveScan(ScanTuning.fixed(c));
+                ScanOutput out = scan.forward(dev, true);
+                GpuSupport.assertClose(c + " y", out.y(), refOut.y(), 2e-4);
+                GpuSupport.assertClose(c + " last", out.lastState(), refOut.lastState(), 2e-4);
+                GpuSupport.assertGradients(c.toString(), scan.backward(dev, dy), ref, 1e-3);
+            }
         }
     }
 

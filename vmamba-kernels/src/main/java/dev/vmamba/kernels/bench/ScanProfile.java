@@ -12,6 +12,7 @@ import dev.vmamba.kernels.CudaSelectiveScan;
 import dev.vmamba.kernels.GpuTimer;
 import dev.vmamba.kernels.LaunchConfig;
 import dev.vmamba.kernels.LaunchConfigs;
+import dev.vmamba.kernels.ScanLayout;
 import dev.vmamba.kernels.ScanOp;
 import dev.vmamba.kernels.ScanShape;
 import dev.vmamba.kernels.ScanTuning;
@@ -25,7 +26,8 @@ import java.util.Locale;
  * configuration of the shape ({@code --sweep}).
  *
  * <pre>
- * ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1 --op fwd|bwd [--config rt,nrows,nt,chunk,span]
+ * ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd
+ *             [--config rt,nrows,nt,chunk,span[,warp]]
  *             [--iters N] [--sweep]
  * </pre>
  */
@@ -63,8 +65,9 @@ public final class ScanProfile {
                     break;
                 default:
                     System.out.println(
-                            "ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1 --op fwd|bwd"
-                                    + " [--config rt,nrows,nt,chunk,span] [--iters N] [--sweep]");
+                            "ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd"
+                                    + " [--config rt,nrows,nt,chunk,span[,warp]] [--iters N]"
+                                    + " [--sweep]");
                     return;
             }
         }
@@ -103,8 +106,9 @@ public final class ScanProfile {
             CudaSelectiveScan scan =
                     new CudaSelectiveScan(
                             config == null ? ScanTuning.AUTO : ScanTuning.fixed(parse(config)));
+            double[] times = new double[iters];
             for (int i = 0; i < iters; i++) {
-                float ms =
+                times[i] =
                         timer.time(
                                 () -> {
                                     if (scanOp == ScanOp.BACKWARD) {
@@ -113,8 +117,16 @@ public final class ScanProfile {
                                         scan.forward(in, false).y().close();
                                     }
                                 });
-                System.out.printf(Locale.ROOT, "%s %s: %.4f ms%n", shape, op, ms);
+                System.out.printf(Locale.ROOT, "%s %s: %.4f ms%n", shape, op, times[i]);
             }
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s %s median of the last %d: %.4f ms%n",
+                    shape,
+                    op,
+                    Math.max(1, iters - 1),
+                    GpuTimer.median(
+                            java.util.Arrays.copyOfRange(times, Math.min(1, iters - 1), iters)));
             System.out.println(
                     "config: "
                             + scan.configFor(scanOp, in, DataType.FLOAT32)
@@ -131,6 +143,7 @@ public final class ScanProfile {
         }
     }
 
+    /** {@code rt,nrows,nt,chunk,span[,warp]}: the last field selects the warp-per-row layout. */
     private static LaunchConfig parse(String s) {
         String[] f = s.split(",");
         return new LaunchConfig(
@@ -138,7 +151,10 @@ public final class ScanProfile {
                 Integer.parseInt(f[1]),
                 Integer.parseInt(f[2]),
                 Integer.parseInt(f[3]),
-                Integer.parseInt(f[4]));
+                Integer.parseInt(f[4]),
+                f.length > 5 && f[5].startsWith("w")
+                        ? ScanLayout.WARP_PER_ROW
+                        : ScanLayout.THREAD_PER_ROW);
     }
 
     /** (Bt, K, D, N, L) of the named benchmark shapes. */
@@ -154,6 +170,8 @@ public final class ScanProfile {
                 return new int[] {128, 4, 384, 1, 196};
             case "bs1":
                 return new int[] {1, 4, 192, 16, 3136};
+            case "v2v1b1":
+                return new int[] {1, 4, 96, 1, 3136};
             default:
                 throw new IllegalArgumentException("unknown shape " + name);
         }
