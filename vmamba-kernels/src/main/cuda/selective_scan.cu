@@ -1416,7 +1416,8 @@ VM_DEV void bwd_local_time_body(const ScanParams& p) {
 // The checkpoints come from `ckpt` when given; otherwise a forward sweep over the span (from the
 // span's start state h0, or zero) first keeps them in shared memory -- one launch instead of two,
 // and the reverse walk re-reads the most recently read tiles first, which the L2 still holds.
-// Shared memory: (warps, 2, 128) floats, then (warps, RPW, tiles of the span) without `ckpt`.
+// Shared memory: two (warps, 2, 128) partial buffers, then (warps, RPW, tiles of the span)
+// without `ckpt`.
 template <int RPW>
 VM_DEV void bwd_time_body(const ScanParams& p) {
     const TimeGeo<RPW> q(p);
@@ -1424,10 +1425,10 @@ VM_DEV void bwd_time_body(const ScanParams& p) {
     const int firstTile = q.tBegin / kTimeTile;
     const int nTiles = (q.tEnd - q.tBegin + kTimeTile - 1) / kTimeTile;
     const bool own = p.ckpt == nullptr;
-    float* sck = red + q.W * 2 * kTimeTile + q.warp * RPW * nTiles;
+    const int redTile = q.W * 2 * kTimeTile;  // one buffer of dB/dC partials
+    float* sck = red + 2 * redTile + q.warp * RPW * nTiles;
     require(p.chunk == kTimeTile && p.dstate == 1 && (blockDim.x & 31) == 0 &&
-            (unsigned)(q.W * 2 * kTimeTile + (own ? q.W * RPW * nTiles : 0)) * 4u <=
-                    dyn_smem_bytes());
+            (unsigned)(2 * redTile + (own ? q.W * RPW * nTiles : 0)) * 4u <= dyn_smem_bytes());
     if (own) {
         const size_t bcRow = (size_t)(q.b * q.G + q.g) * q.L;
         const bool vecB = p.vecIn && aligned16(p.B);
@@ -1513,10 +1514,13 @@ VM_DEV void bwd_time_body(const ScanParams& p) {
             store4(p.du, base, t, q.tEnd, p.gradType, vecD, du);
             store4(p.ddelta, base, t, q.tEnd, p.gradType, vecD, dd);
         }
+        // two partial buffers, alternating per tile: a thread only rewrites one after the next
+        // tile's barrier, which every thread reaches after its reads of the previous round
+        float* part = red + ((k - firstTile) & 1) * redTile;
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-            red[(q.warp * 2) * kTimeTile + kTimeItems * q.lane + i] = dBs[i];
-            red[(q.warp * 2 + 1) * kTimeTile + kTimeItems * q.lane + i] = dCs[i];
+            part[(q.warp * 2) * kTimeTile + kTimeItems * q.lane + i] = dBs[i];
+            part[(q.warp * 2 + 1) * kTimeTile + kTimeItems * q.lane + i] = dCs[i];
         }
         __syncthreads();
         for (int i = threadIdx.x; i < 2 * kTimeTile; i += blockDim.x) {
@@ -1524,11 +1528,10 @@ VM_DEV void bwd_time_body(const ScanParams& p) {
             const int s = i - which * kTimeTile;
             if (t0 + s < q.tEnd) {
                 float sum = 0.f;
-                for (int w = 0; w < q.W; ++w) sum += red[(w * 2 + which) * kTimeTile + s];
+                for (int w = 0; w < q.W; ++w) sum += part[(w * 2 + which) * kTimeTile + s];
                 atomicAdd((which == 0 ? p.dB : p.dC) + bcBase + t0 + s, sum);
             }
         }
-        __syncthreads();
     }
 #pragma unroll
     for (int rr = 0; rr < RPW; ++rr) {

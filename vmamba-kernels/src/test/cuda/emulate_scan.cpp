@@ -204,7 +204,7 @@ static const KEntry& kernels(const Cfg& c) {
 
 static int a4(int n) { return (n + 3) & ~3; }
 static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
-    if (c.time) return std::strcmp(kind, "bwd") ? 0u : 4u * (nthr / 32) * 2 * 128;
+    if (c.time) return std::strcmp(kind, "bwd") ? 0u : 4u * 2 * (nthr / 32) * 2 * 128;
     const int R = nthr / c.tpr * c.rpt, TP = c.chunk + 1, NP = c.nt * c.tpr;
     const int NS = c.nt % 4 == 0 ? NP + 4 : NP + 1;
     const int row = a4(R * TP), bc = a4(c.chunk * NS);

@@ -208,7 +208,7 @@ public record LaunchConfig(
 
     private long warpBackwardBytes(int length, boolean own) {
         long warps = rowThreads / 32;
-        long partials = warps * 2 * TIME_TILE;
+        long partials = 2 * warps * 2 * TIME_TILE; // two alternating buffers
         long ckpts = own ? warps * nrows * spanChunksFor(Math.max(length, 1)) : 0;
         return 4 * (partials + ckpts);
     }
@@ -231,7 +231,7 @@ public record LaunchConfig(
      */
     int sharedBytes(Kind kind, int dState, int length) {
         if (warpPerRow()) {
-            // only the backward uses shared memory: (warps, 2, tile) dB/dC partials, then its
+            // only the backward uses shared memory: two (warps, 2, tile) dB/dC partials, then its
             // own checkpoints; the layout has no fused cross-scan kernel
             return kind == Kind.BWD
                     ? (int) warpBackwardBytes(length, length > 0 && warpOwnCheckpoints(length))

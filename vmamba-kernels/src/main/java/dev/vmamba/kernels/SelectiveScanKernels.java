@@ -157,9 +157,22 @@ public final class SelectiveScanKernels {
         int fwdSmem = config.sharedBytes(LaunchConfig.Kind.FWD, n);
         // the warp-per-row backward can compute its checkpoints itself (one launch fewer)
         boolean own = config.warpOwnCheckpoints(l);
-        try (NDManager tmp = owner.newSubManager(device)) {
-            NDArray ckpt =
-                    own ? null : tmp.create(new Shape(b, c, nChunks, n), DataType.FLOAT32, device);
+        long states = (long) b * c * spans * n;
+        long sums = (long) b * c * spans;
+        // temporaries: checkpoints (unless the backward makes its own); with spans the local end
+        // states, step sums and start states of the forward, then the same for the reverse pass
+        try (Workspace ws =
+                new Workspace(
+                        owner,
+                        device,
+                        own ? 0 : (long) b * c * nChunks * n,
+                        spans == 1 ? 0 : states,
+                        spans == 1 ? 0 : sums,
+                        spans == 1 ? 0 : states,
+                        spans == 1 ? 0 : states,
+                        spans == 1 ? 0 : sums,
+                        spans == 1 ? 0 : states)) {
+            long ckpt = own ? 0 : ws.address(0);
             long mu = 0;
             long start = 0;
             if (spans == 1) {
@@ -169,26 +182,21 @@ public final class SelectiveScanKernels {
                                     .set(Int.SPAN_CHUNKS, nChunks)
                                     .set(Int.N_SPANS, 1)
                                     .set(Int.N_CHUNKS, nChunks)
-                                    .set(Ptr.CKPT, DevicePointers.address(ckpt));
+                                    .set(Ptr.CKPT, ckpt);
                     dev.launch(fwd, gx, 1, block, fwdSmem, f);
                 }
             } else {
                 // start state of every span: local pass per span, forward combine over spans;
                 // then (unless the backward makes its own) a final pass from each span's true
                 // start state writing the state at every chunk start
-                NDArray hEnd = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
-                NDArray sums = tmp.create(new Shape(b, c, spans), DataType.FLOAT32, device);
-                NDArray starts = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
-                start = DevicePointers.address(starts);
+                start = ws.address(3);
                 ScanParams f =
                         base.copy()
                                 .set(Int.SPAN_CHUNKS, span)
                                 .set(Int.N_SPANS, spans)
                                 .set(Int.N_CHUNKS, nChunks);
                 ScanParams local =
-                        f.copy()
-                                .set(Ptr.H_END, DevicePointers.address(hEnd))
-                                .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
+                        f.copy().set(Ptr.H_END, ws.address(1)).set(Ptr.SUM_DELTA, ws.address(2));
                 dev.launch(fwd, gx, spans, block, fwdSmem, local);
                 combine(dev, local.copy().set(Ptr.CKPT, start), s);
                 if (!own) {
@@ -198,21 +206,16 @@ public final class SelectiveScanKernels {
                             spans,
                             block,
                             fwdSmem,
-                            f.copy()
-                                    .set(Ptr.H0, start)
-                                    .set(Ptr.CKPT, DevicePointers.address(ckpt)));
+                            f.copy().set(Ptr.H0, start).set(Ptr.CKPT, ckpt));
                 }
                 // reverse carries: local reverse pass per span + reverse combine over spans
-                NDArray lam = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
-                NDArray spanSums = tmp.create(new Shape(b, c, spans), DataType.FLOAT32, device);
-                NDArray carry = tmp.create(new Shape(b, c, spans, n), DataType.FLOAT32, device);
                 ScanParams bl =
                         base.copy()
                                 .set(Int.SPAN_CHUNKS, span)
                                 .set(Int.N_SPANS, spans)
                                 .set(Int.N_CHUNKS, nChunks)
-                                .set(Ptr.H_END, DevicePointers.address(lam))
-                                .set(Ptr.SUM_DELTA, DevicePointers.address(spanSums));
+                                .set(Ptr.H_END, ws.address(4))
+                                .set(Ptr.SUM_DELTA, ws.address(5));
                 dev.launch(
                         dev.kernel("ss_bwdlocal_" + config.kernelSuffix(n)),
                         gx,
@@ -220,18 +223,15 @@ public final class SelectiveScanKernels {
                         block,
                         config.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, n, l),
                         bl);
-                combine(
-                        dev,
-                        bl.copy().set(Ptr.CKPT, DevicePointers.address(carry)).set(Int.REVERSE, 1),
-                        s);
-                mu = DevicePointers.address(carry);
+                mu = ws.address(6);
+                combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
             }
             ScanParams bw =
                     base.copy()
                             .set(Int.SPAN_CHUNKS, span)
                             .set(Int.N_SPANS, spans)
                             .set(Int.N_CHUNKS, nChunks)
-                            .set(Ptr.CKPT, own ? 0 : DevicePointers.address(ckpt))
+                            .set(Ptr.CKPT, ckpt)
                             .set(Ptr.H0, own ? start : 0)
                             .set(Ptr.MU, mu)
                             .set(Ptr.DU, DevicePointers.address(du))
@@ -357,30 +357,15 @@ public final class SelectiveScanKernels {
             dev.launch(fwd, gx, 1, block, smem, p.copy().set(Ptr.Y, y).set(Ptr.LAST, last));
             return;
         }
-        // temporaries of the two-level plan, released when the launches are queued (the caching
-        // allocator keeps their memory for the stream, so the kernels still own it)
-        try (NDManager tmp = owner.newSubManager(device)) {
-            Shape states = new Shape(s.batch(), s.channels(), spans, n);
-            NDArray hEnd = tmp.create(states, DataType.FLOAT32, device);
-            NDArray sums =
-                    tmp.create(new Shape(s.batch(), s.channels(), spans), DataType.FLOAT32, device);
-            NDArray carry = tmp.create(states, DataType.FLOAT32, device);
+        // temporaries of the two-level plan: local end states, step sums, start states
+        long states = s.rows() * n * spans;
+        try (Workspace ws = new Workspace(owner, device, states, s.rows() * spans, states)) {
             ScanParams local =
-                    p.copy()
-                            .set(Ptr.H_END, DevicePointers.address(hEnd))
-                            .set(Ptr.SUM_DELTA, DevicePointers.address(sums));
+                    p.copy().set(Ptr.H_END, ws.address(0)).set(Ptr.SUM_DELTA, ws.address(1));
             dev.launch(fwd, gx, spans, block, smem, local);
-            combine(
-                    dev,
-                    local.copy().set(Ptr.CKPT, DevicePointers.address(carry)).set(Ptr.LAST, last),
-                    s);
+            combine(dev, local.copy().set(Ptr.CKPT, ws.address(2)).set(Ptr.LAST, last), s);
             dev.launch(
-                    fwd,
-                    gx,
-                    spans,
-                    block,
-                    smem,
-                    p.copy().set(Ptr.H0, DevicePointers.address(carry)).set(Ptr.Y, y));
+                    fwd, gx, spans, block, smem, p.copy().set(Ptr.H0, ws.address(2)).set(Ptr.Y, y));
         }
     }
 

@@ -211,15 +211,16 @@ class LaunchConfigTest {
         assertEquals("t_2", w.kernelSuffix(1));
         assertEquals(0, w.sharedBytes(LaunchConfig.Kind.FWD, 1));
         assertEquals(0, w.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 1));
-        assertEquals(4 * 2 * 128 * 4, w.sharedBytes(LaunchConfig.Kind.BWD, 1));
+        assertEquals(2 * 4 * 2 * 128 * 4, w.sharedBytes(LaunchConfig.Kind.BWD, 1));
         assertTrue(w.toString().contains("warp per row"), w.toString());
         // the single-launch backward keeps its checkpoints (warps × rows × tiles) in shared memory
         // while they fit in 48 KiB
         assertTrue(w.warpOwnCheckpoints(3136));
-        assertEquals(4 * (4 * 2 * 128 + 4 * 2 * 25), w.sharedBytes(LaunchConfig.Kind.BWD, 1, 3136));
+        assertEquals(
+                4 * (2 * 4 * 2 * 128 + 4 * 2 * 25), w.sharedBytes(LaunchConfig.Kind.BWD, 1, 3136));
         LaunchConfig wide = LaunchConfig.warpPerRow(256, 4, 0);
         assertFalse(wide.warpOwnCheckpoints(50_000));
-        assertEquals(4 * 8 * 2 * 128, wide.sharedBytes(LaunchConfig.Kind.BWD, 1, 50_000));
+        assertEquals(2 * 4 * 8 * 2 * 128, wide.sharedBytes(LaunchConfig.Kind.BWD, 1, 50_000));
         assertTrue(LaunchConfig.warpPerRow(256, 4, 40).warpOwnCheckpoints(50_000));
         assertFalse(new LaunchConfig(64, 1, 1, 32, 0).warpOwnCheckpoints(100));
         assertThrows(
