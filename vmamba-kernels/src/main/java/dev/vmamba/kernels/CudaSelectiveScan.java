@@ -11,7 +11,8 @@ import dev.vmamba.core.scan.ScanGradients;
 import dev.vmamba.core.scan.ScanInputs;
 import dev.vmamba.core.scan.ScanOutput;
 import dev.vmamba.core.scan.SelectiveScan;
-import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -40,6 +41,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
 
     private final ScanTuning tuning;
     private final ScanAutotuner tuner;
+    private final Map<HeuristicKey, LaunchConfig> heuristics = new ConcurrentHashMap<>();
 
     /** Autotuned launch configurations, fused cross-scan. */
     public CudaSelectiveScan() {
@@ -174,33 +176,40 @@ public final class CudaSelectiveScan implements SelectiveScan {
             CudaDevice dev = CudaKernels.device(device.getDeviceId());
             LaunchConfig cfg;
             if (autotune()) {
-                List<LaunchConfig> cands =
-                        LaunchConfigs.candidates(
-                                ScanOp.CROSS_FORWARD,
-                                s,
-                                tuning,
-                                dev.multiprocessors(),
-                                dev.maxSharedBytes());
                 cfg =
                         tuner.choose(
                                 ScanAutotuner.key(device, ScanOp.CROSS_FORWARD, s, label, tuning),
                                 device,
-                                cands,
+                                () ->
+                                        LaunchConfigs.candidates(
+                                                ScanOp.CROSS_FORWARD,
+                                                s,
+                                                tuning,
+                                                dev.multiprocessors(),
+                                                dev.maxSharedBytes()),
                                 c -> SelectiveScanKernels.crossScanMerge(in, c).close());
             } else {
-                cfg =
-                        LaunchConfigs.heuristic(
-                                ScanOp.CROSS_FORWARD,
-                                s,
-                                tuning,
-                                dev.multiprocessors(),
-                                dev.maxSharedBytes());
+                cfg = heuristic(ScanOp.CROSS_FORWARD, s, dev);
             }
             NDArray y = SelectiveScanKernels.crossScanMerge(in, cfg);
             y.attach(owner);
             return y;
         }
     }
+
+    /**
+     * The heuristic configuration, remembered per operation and shape (working it out tries
+     * configurations until one fits, which is slow next to a small scan).
+     */
+    private LaunchConfig heuristic(ScanOp op, ScanShape s, CudaDevice dev) {
+        return heuristics.computeIfAbsent(
+                new HeuristicKey(op, s, dev.ordinal()),
+                k ->
+                        LaunchConfigs.heuristic(
+                                op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes()));
+    }
+
+    private record HeuristicKey(ScanOp op, ScanShape shape, int device) {}
 
     private boolean autotune() {
         return AUTOTUNE_ENABLED && tuning.autotune() && !tuning.fullyForced();
@@ -234,8 +243,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
         SelectiveScanKernels.requireGpu(device);
         CudaDevice dev = CudaKernels.device(device.getDeviceId());
         if (!autotune()) {
-            return LaunchConfigs.heuristic(
-                    op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes());
+            return heuristic(op, s, dev);
         }
         String label =
                 in.u().getDataType()
@@ -243,10 +251,13 @@ public final class CudaSelectiveScan implements SelectiveScan {
                         + dtype
                         + (in.d() != null ? "/D" : "")
                         + (in.deltaBias() != null ? "/bias" : "");
-        List<LaunchConfig> cands =
-                LaunchConfigs.candidates(
-                        op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes());
-        return tuner.choose(ScanAutotuner.key(device, op, s, label, tuning), device, cands, trial);
+        return tuner.choose(
+                ScanAutotuner.key(device, op, s, label, tuning),
+                device,
+                () ->
+                        LaunchConfigs.candidates(
+                                op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes()),
+                trial);
     }
 
     /**
@@ -272,10 +283,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
                         + (in.deltaBias() != null ? "/bias" : "");
         LaunchConfig hit =
                 autotune() ? tuner.cached(ScanAutotuner.key(device, op, s, label, tuning)) : null;
-        return hit != null
-                ? hit
-                : LaunchConfigs.heuristic(
-                        op, s, tuning, dev.multiprocessors(), dev.maxSharedBytes());
+        return hit != null ? hit : heuristic(op, s, dev);
     }
 
     private static ScanInputs dense(ScanInputs in, NDManager tmp) {

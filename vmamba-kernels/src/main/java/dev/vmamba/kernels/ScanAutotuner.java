@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,16 +77,21 @@ public final class ScanAutotuner {
      *
      * @param key the cache key
      * @param device the GPU the trials run on
-     * @param candidates configurations to time (the first is the fallback)
+     * @param candidateList configurations to time (the first is the fallback), only asked for on a
+     *     cache miss: enumerating and checking them costs more than a small scan's kernel
      * @param trial runs the operation once with a configuration (its outputs released)
      * @return the fastest configuration
      */
     public LaunchConfig choose(
-            Key key, Device device, List<LaunchConfig> candidates, Consumer<LaunchConfig> trial) {
+            Key key,
+            Device device,
+            Supplier<List<LaunchConfig>> candidateList,
+            Consumer<LaunchConfig> trial) {
         LaunchConfig hit = cache.get(key);
         if (hit != null) {
             return hit;
         }
+        List<LaunchConfig> candidates = candidateList.get();
         LaunchConfig best = null;
         double bestMs = Double.MAX_VALUE;
         try (GpuTimer timer = new GpuTimer(device)) {
