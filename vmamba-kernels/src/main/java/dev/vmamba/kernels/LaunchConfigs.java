@@ -81,7 +81,15 @@ public final class LaunchConfigs {
                     if (threads % 32 != 0) {
                         continue;
                     }
-                    for (int span : warpSpanOptions(s, tuning, nrows, multiprocessors)) {
+                    // a warp per row: 32 threads per row, tiles of TIME_TILE steps
+                    for (int span :
+                            spanOptions(
+                                    s,
+                                    tuning,
+                                    nrows,
+                                    32,
+                                    LaunchConfig.TIME_TILE,
+                                    multiprocessors)) {
                         LaunchConfig c = LaunchConfig.warpPerRow(threads, nrows, span);
                         if (fits(op, c, s, maxSharedBytes)) {
                             out.add(c);
@@ -103,7 +111,7 @@ public final class LaunchConfigs {
                         rowThreadOptions(tuning, tpr, op == ScanOp.BACKWARD || split)) {
                     for (int chunk : chunkOptions(op, s, tuning)) {
                         for (int span :
-                                spanOptions(s, tuning, nt, nrows, tpr, chunk, multiprocessors)) {
+                                spanOptions(s, tuning, nrows, tpr, chunk, multiprocessors)) {
                             LaunchConfig c = new LaunchConfig(rowThreads, nrows, nt, chunk, span);
                             if (fits(op, c, s, maxSharedBytes)) {
                                 out.add(c);
@@ -273,26 +281,6 @@ public final class LaunchConfigs {
         return tuning.layout() == null || tuning.layout() == ScanLayout.THREAD_PER_ROW;
     }
 
-    private static List<Integer> warpSpanOptions(
-            ScanShape s, ScanTuning tuning, int nrows, int sms) {
-        if (tuning.spanChunks() != -1) {
-            return List.of(tuning.spanChunks());
-        }
-        int split = splitSpan(s, nrows, 32, LaunchConfig.TIME_TILE, sms);
-        List<Integer> out = new ArrayList<>();
-        out.add(split);
-        int nChunks = (s.length() + LaunchConfig.TIME_TILE - 1) / LaunchConfig.TIME_TILE;
-        if (split > 0) {
-            for (int v : new int[] {split * 2, 0}) {
-                int w = v >= nChunks ? 0 : v;
-                if (!out.contains(w)) {
-                    out.add(w);
-                }
-            }
-        }
-        return out;
-    }
-
     private static List<Integer> statesOptions(ScanOp op, ScanShape s, ScanTuning tuning) {
         if (tuning.statesPerThread() != 0) {
             return List.of(tuning.statesPerThread());
@@ -351,7 +339,7 @@ public final class LaunchConfigs {
     }
 
     private static List<Integer> spanOptions(
-            ScanShape s, ScanTuning tuning, int nt, int nrows, int tpr, int chunk, int sms) {
+            ScanShape s, ScanTuning tuning, int nrows, int tpr, int chunk, int sms) {
         if (tuning.spanChunks() != -1) {
             return List.of(tuning.spanChunks());
         }
