@@ -1441,20 +1441,44 @@ VM_DEV void bwd_time_body(const ScanParams& p) {
             bf[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
             h[rr] = (ok && p.h0) ? p.h0[q.row(rr) * p.nSpans + q.span] : 0.f;
         }
-        for (int t0 = q.tBegin, k = 0; t0 < q.tEnd; t0 += kTimeTile, ++k) {
+        // the sweep keeps few values live, so the next tile's loads are requested before the
+        // current tile is scanned (the reverse walk below sets the kernel's register count)
+        auto load = [&](int t0, float(&B4)[4], float(&u4)[RPW][4], float(&z4)[RPW][4]) {
             const int t = q.step(t0);
-            float Bv[4];
-            load4(p.B, bcRow, t, q.tEnd, p.itype, vecB, Bv);
+            load4(p.B, bcRow, t, q.tEnd, p.itype, vecB, B4);
+#pragma unroll
+            for (int rr = 0; rr < RPW; ++rr) {
+                const int end = q.rowOk(rr) ? q.tEnd : 0;  // rows past the group read nothing
+                const size_t base = q.row(rr) * q.L;
+                load4(p.u, base, t, end, p.itype, p.vecIn, u4[rr]);
+                load4(p.delta, base, t, end, p.itype, p.vecIn, z4[rr]);
+            }
+        };
+        float cB[4], cu[RPW][4], cz[RPW][4];
+        load(q.tBegin, cB, cu, cz);
+        for (int t0 = q.tBegin, k = 0; t0 < q.tEnd; t0 += kTimeTile, ++k) {
+            const bool more = t0 + kTimeTile < q.tEnd;
+            float nB[4], nu[RPW][4], nz[RPW][4];
+            if (more) load(t0 + kTimeTile, nB, nu, nz);
+            const int t = q.step(t0);
 #pragma unroll
             for (int rr = 0; rr < RPW; ++rr) {
                 if (!q.rowOk(rr)) continue;
                 if (q.lane == 0) sck[rr * nTiles + k] = h[rr];
-                const size_t base = q.row(rr) * q.L;
-                float u[4], z[4], dt[4], dz[4], da[4], bb[4], hp[4], hs[4];
-                load4(p.u, base, t, q.tEnd, p.itype, p.vecIn, u);
-                load4(p.delta, base, t, q.tEnd, p.itype, p.vecIn, z);
-                step_terms(p, t, q.tEnd, bf[rr], a2f[rr], u, z, Bv, dt, dz, da, bb);
+                float dt[4], dz[4], da[4], bb[4], hp[4], hs[4];
+                step_terms(p, t, q.tEnd, bf[rr], a2f[rr], cu[rr], cz[rr], cB, dt, dz, da, bb);
                 h[rr] = tile_states(h[rr], da, bb, q.lane, hp, hs);
+            }
+            if (more) {
+#pragma unroll
+                for (int i = 0; i < 4; ++i) {
+                    cB[i] = nB[i];
+#pragma unroll
+                    for (int rr = 0; rr < RPW; ++rr) {
+                        cu[rr][i] = nu[rr][i];
+                        cz[rr][i] = nz[rr][i];
+                    }
+                }
             }
         }
         warp_sync();  // lane 0's checkpoints, read by every lane of the warp below

@@ -8,7 +8,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
@@ -28,63 +27,66 @@ import java.nio.ByteBuffer;
  */
 final class DevicePointers {
 
-    private static final Object LIB;
-    private static final Method DIRECT_BUFFER;
-    private static final Method IS_CONTIGUOUS;
-    private static final Method TO_CONTIGUOUS;
-    private static final MethodHandle GET_LONG;
-    private static final Object UNSAFE;
+    // method handles bound to the engine's library object and to Unsafe, called with invokeExact:
+    // the JIT reduces them to the native calls (a pointer look-up happens several times per scan)
+    private static final MethodHandle DIRECT_BUFFER; // (long) ByteBuffer
+    private static final MethodHandle IS_CONTIGUOUS; // (long) boolean
+    private static final MethodHandle TO_CONTIGUOUS; // (long) long
+    private static final MethodHandle GET_LONG; // (Object, long) long
     private static final long ADDRESS_OFFSET;
     private static final Throwable PROBLEM;
 
     static {
-        Object lib = null;
-        Method direct = null;
-        Method isContiguous = null;
-        Method toContiguous = null;
+        MethodHandle direct = null;
+        MethodHandle isContiguous = null;
+        MethodHandle toContiguous = null;
         MethodHandle getLong = null;
-        Object unsafe = null;
         long offset = -1;
         Throwable problem = null;
         try {
             Class<?> c = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
             Field f = c.getDeclaredField("LIB");
             f.setAccessible(true);
-            lib = f.get(null);
-            direct = c.getDeclaredMethod("torchDirectByteBuffer", long.class);
-            direct.setAccessible(true);
-            isContiguous = c.getDeclaredMethod("torchIsContiguous", long.class);
-            isContiguous.setAccessible(true);
-            toContiguous = c.getDeclaredMethod("torchToContiguous", long.class);
-            toContiguous.setAccessible(true);
+            Object lib = f.get(null);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            direct = bound(lookup, c, "torchDirectByteBuffer", lib);
+            isContiguous = bound(lookup, c, "torchIsContiguous", lib);
+            toContiguous = bound(lookup, c, "torchToContiguous", lib);
             Class<?> u = Class.forName("sun.misc.Unsafe");
             Field theUnsafe = u.getDeclaredField("theUnsafe");
             theUnsafe.setAccessible(true);
-            unsafe = theUnsafe.get(null);
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            Object unsafe = theUnsafe.get(null);
             MethodHandle fieldOffset =
                     lookup.findVirtual(
                             u, "objectFieldOffset", MethodType.methodType(long.class, Field.class));
             offset = (long) fieldOffset.invoke(unsafe, Buffer.class.getDeclaredField("address"));
             getLong =
                     lookup.findVirtual(
-                            u,
-                            "getLong",
-                            MethodType.methodType(long.class, Object.class, long.class));
+                                    u,
+                                    "getLong",
+                                    MethodType.methodType(long.class, Object.class, long.class))
+                            .bindTo(unsafe);
         } catch (Throwable t) { // reflection into engine internals: report any failure per call
             problem = t;
         }
-        LIB = lib;
         DIRECT_BUFFER = direct;
         IS_CONTIGUOUS = isContiguous;
         TO_CONTIGUOUS = toContiguous;
-        UNSAFE = unsafe;
         ADDRESS_OFFSET = offset;
         GET_LONG = getLong;
         PROBLEM = problem;
     }
 
     private DevicePointers() {}
+
+    /** A one-argument native of the engine's library, as a handle bound to its instance. */
+    private static MethodHandle bound(
+            MethodHandles.Lookup lookup, Class<?> library, String name, Object instance)
+            throws ReflectiveOperationException {
+        Method m = library.getDeclaredMethod(name, long.class);
+        m.setAccessible(true);
+        return lookup.unreflect(m).bindTo(instance);
+    }
 
     private static void requireAccess() {
         if (PROBLEM != null) {
@@ -105,19 +107,15 @@ final class DevicePointers {
         return ((PtNDArray) x).getHandle();
     }
 
-    private static Object invoke(Method m, long handle) {
-        requireAccess();
-        try {
-            return m.invoke(LIB, handle);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            throw new IllegalStateException(cause);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
+    /** Rethrows what an engine native threw: unchecked as is, anything else wrapped. */
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException) {
+            return (RuntimeException) t;
         }
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+        return new IllegalStateException(t);
     }
 
     /**
@@ -127,7 +125,13 @@ final class DevicePointers {
      * @return true if contiguous
      */
     static boolean isContiguous(NDArray x) {
-        return (Boolean) invoke(IS_CONTIGUOUS, handle(x));
+        long h = handle(x);
+        requireAccess();
+        try {
+            return (boolean) IS_CONTIGUOUS.invokeExact(h);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /**
@@ -142,7 +146,13 @@ final class DevicePointers {
         if (isContiguous(x)) {
             return x;
         }
-        long h = (Long) invoke(TO_CONTIGUOUS, handle(x));
+        long src = handle(x);
+        long h;
+        try {
+            h = (long) TO_CONTIGUOUS.invokeExact(src);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
         return new PtNDArray((PtNDManager) manager, h);
     }
 
@@ -156,12 +166,21 @@ final class DevicePointers {
     static long address(NDArray x) {
         long bytes = x.size() * x.getDataType().getNumOfBytes();
         if (bytes > 0 && bytes < Integer.MAX_VALUE) {
-            return bufferAddress((ByteBuffer) invoke(DIRECT_BUFFER, handle(x)));
+            return bufferAddress(directBuffer(handle(x)));
         }
         // over 2 GiB: the data pointer of a one-element view is the tensor's data pointer
         try (NDArray flat = x.reshape(-1);
                 NDArray first = flat.get(new NDIndex("0:1"))) {
-            return bufferAddress((ByteBuffer) invoke(DIRECT_BUFFER, handle(first)));
+            return bufferAddress(directBuffer(handle(first)));
+        }
+    }
+
+    private static ByteBuffer directBuffer(long handle) {
+        requireAccess();
+        try {
+            return (ByteBuffer) DIRECT_BUFFER.invokeExact(handle);
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 
@@ -170,11 +189,9 @@ final class DevicePointers {
             throw new IllegalStateException("engine returned a heap buffer for a tensor");
         }
         try {
-            return (long) GET_LONG.invoke(UNSAFE, (Object) b, ADDRESS_OFFSET);
-        } catch (RuntimeException | Error e) {
-            throw e;
+            return (long) GET_LONG.invokeExact((Object) b, ADDRESS_OFFSET);
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 }
