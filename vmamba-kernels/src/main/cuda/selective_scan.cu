@@ -1616,8 +1616,8 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
 
 // Kernel entry points: ss_{fwd,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows per
 // thread, threads per row); fwdx is the forward of the fused cross-scan. The Java launch-config table lists exactly these combinations.
-#define VM_INSTANTIATE_WITH(NT, RPT, TPR, FWD_ATTR)                                         \
-    VM_KERNEL void FWD_ATTR ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {       \
+#define VM_INSTANTIATE(NT, RPT, TPR)                                                        \
+    VM_KERNEL void ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
         vmscan::fwd_stream_body<NT, RPT, TPR>(p);                                           \
     }                                                                                       \
     VM_KERNEL void ss_fwdx_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
@@ -1629,19 +1629,6 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     VM_KERNEL void ss_bwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
         vmscan::bwd_body<NT, RPT, TPR>(p);                                                  \
     }
-
-#define VM_INSTANTIATE(NT, RPT, TPR) VM_INSTANTIATE_WITH(NT, RPT, TPR, )
-
-// Register cap of the streaming forward the autotuner picks at N = 16 (4 states × 4 lanes): 84 -> 80
-// registers gives 6 instead of 5 blocks of 128 threads per SM (ptxas keeps one value in local
-// memory); measured 1-6 % faster on an H100, back to back. Tighter caps, and caps on the other
-// variants, spill inside the step loop and measured much slower (docs/BENCHMARKS.md). The cap is
-// given to this one kernel only: an explicit limit changes ptxas's choices even when it is 255.
-#ifndef VMAMBA_HOST_EMULATION
-#define VM_MAXNREG(n) __maxnreg__(n)
-#else
-#define VM_MAXNREG(n)
-#endif
 
 // The set below must match LaunchConfigs.KERNELS: all rows-per-thread variants where they fit in
 // registers without spilling; one row per thread for N > 16.
@@ -1670,9 +1657,7 @@ VM_INSTANTIATE_ROWS(2, 1)
 VM_INSTANTIATE_ROWS(4, 1)
 VM_INSTANTIATE_ROWS(8, 1)
 VM_INSTANTIATE_ROWS(4, 2)
-VM_INSTANTIATE_WITH(4, 1, 4, VM_MAXNREG(80))
-VM_INSTANTIATE(4, 2, 4)
-VM_INSTANTIATE(4, 4, 4)
+VM_INSTANTIATE_ROWS(4, 4)
 VM_INSTANTIATE(16, 1, 1)
 VM_INSTANTIATE(16, 2, 1)
 VM_INSTANTIATE(8, 1, 2)

@@ -318,10 +318,8 @@ class LaunchConfigTest {
                 compiled.add(rows.group(1) + "_" + r + "_" + rows.group(2));
             }
         }
-        // VM_INSTANTIATE(NT, RPT, TPR) and VM_INSTANTIATE_WITH(NT, RPT, TPR, attribute)
         Matcher one =
-                Pattern.compile("(?m)^VM_INSTANTIATE(?:_WITH)?\\((\\d+), (\\d+), (\\d+)[,)]")
-                        .matcher(src);
+                Pattern.compile("(?m)^VM_INSTANTIATE\\((\\d+), (\\d+), (\\d+)\\)").matcher(src);
         while (one.find()) {
             compiled.add(one.group(1) + "_" + one.group(2) + "_" + one.group(3));
         }
