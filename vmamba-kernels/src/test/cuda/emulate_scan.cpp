@@ -50,16 +50,7 @@ thread_local EmuBlock* emuBlock = nullptr;
 static std::mutex emuAtomic;
 
 inline void __syncthreads() { emuBlock->bar->arrive_and_wait(); }
-inline float emu_shfl_xor(float v, int off) {
-    EmuWarp& w = *emuBlock->warps[threadIdx.x / 32];
-    const int lane = threadIdx.x % 32;
-    w.buf[lane] = v;
-    w.bar.arrive_and_wait();
-    float r = w.buf[lane ^ off];
-    w.bar.arrive_and_wait();
-    return r;
-}
-// __shfl_{up,down,sync}: `src` maps a lane to its source lane (out of range: the lane's own value)
+// __shfl_{xor,up,down,sync}: `src` maps a lane to its source lane (out of range: the lane's own value)
 template <typename F>
 inline float emu_shfl(float v, F src) {
     EmuWarp& w = *emuBlock->warps[threadIdx.x / 32];
@@ -70,6 +61,9 @@ inline float emu_shfl(float v, F src) {
     float r = (s >= 0 && s < 32) ? w.buf[s] : v;
     w.bar.arrive_and_wait();
     return r;
+}
+inline float emu_shfl_xor(float v, int off) {
+    return emu_shfl(v, [off](int l) { return l ^ off; });
 }
 inline float atomicAdd(float* p, float v) {
     std::lock_guard<std::mutex> g(emuAtomic);

@@ -245,14 +245,8 @@ public final class CudaSelectiveScan implements SelectiveScan {
         if (!autotune()) {
             return heuristic(op, s, dev);
         }
-        String label =
-                in.u().getDataType()
-                        + "/"
-                        + dtype
-                        + (in.d() != null ? "/D" : "")
-                        + (in.deltaBias() != null ? "/bias" : "");
         return tuner.choose(
-                ScanAutotuner.key(device, op, s, label, tuning),
+                tuningKey(op, in, s, dtype),
                 device,
                 () ->
                         LaunchConfigs.candidates(
@@ -275,15 +269,19 @@ public final class CudaSelectiveScan implements SelectiveScan {
         Device device = in.device();
         SelectiveScanKernels.requireGpu(device);
         CudaDevice dev = CudaKernels.device(device.getDeviceId());
+        LaunchConfig hit = autotune() ? tuner.cached(tuningKey(op, in, s, dtype)) : null;
+        return hit != null ? hit : heuristic(op, s, dev);
+    }
+
+    /** The autotuner's cache key: device, operation, sizes, element types and optional inputs. */
+    private ScanAutotuner.Key tuningKey(ScanOp op, ScanInputs in, ScanShape s, String dtype) {
         String label =
                 in.u().getDataType()
                         + "/"
                         + dtype
                         + (in.d() != null ? "/D" : "")
                         + (in.deltaBias() != null ? "/bias" : "");
-        LaunchConfig hit =
-                autotune() ? tuner.cached(ScanAutotuner.key(device, op, s, label, tuning)) : null;
-        return hit != null ? hit : heuristic(op, s, dev);
+        return ScanAutotuner.key(in.device(), op, s, label, tuning);
     }
 
     private static ScanInputs dense(ScanInputs in, NDManager tmp) {

@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,10 +29,7 @@ class LaunchConfigTest {
     @Test
     void recordRejectsImpossibleValues() {
         assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(0, 1, 16, 32, 0));
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class, () -> new LaunchConfig(64, 3, 16, 32, 0));
-        assertTrue(e.getMessage().contains("nrows must be 1, 2 or 4"), e.getMessage());
+        assertRejected(() -> new LaunchConfig(64, 3, 16, 32, 0), "nrows must be 1, 2 or 4");
         assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 3, 32, 0));
         assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 16, 24, 0));
         assertThrows(IllegalArgumentException.class, () -> new LaunchConfig(64, 1, 16, 512, 0));
@@ -85,16 +83,11 @@ class LaunchConfigTest {
         assertEquals(8, new LaunchConfig(64, 1, 4, 32, 0).streamGroup());
         assertEquals(4, new LaunchConfig(64, 2, 4, 32, 0).streamGroup());
         ScanShape s = new ScanShape(2, 8, 4, 1, 100);
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                LaunchConfigs.check(
-                                        ScanOp.FORWARD,
-                                        new LaunchConfig(64, 1, 1, 8, 0),
-                                        s,
-                                        H100_SMEM));
-        assertTrue(e.getMessage().contains("register group of 16"), e.getMessage());
+        assertRejected(
+                () ->
+                        LaunchConfigs.check(
+                                ScanOp.FORWARD, new LaunchConfig(64, 1, 1, 8, 0), s, H100_SMEM),
+                "register group of 16");
         // the fused cross-scan forward stages everything in shared memory: no such constraint
         LaunchConfigs.check(ScanOp.CROSS_FORWARD, new LaunchConfig(64, 1, 1, 8, 0), s, H100_SMEM);
     }
@@ -102,27 +95,23 @@ class LaunchConfigTest {
     @Test
     void checkNamesTheMissingVariant() {
         LaunchConfig c = new LaunchConfig(64, 4, 16, 32, 0);
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> c.check(16, 2, 4, 8, 100));
-        assertTrue(e.getMessage().contains("no kernel for 16 states per thread, nrows 4"));
-        assertTrue(e.getMessage().contains("16_2_1"), e.getMessage());
+        assertRejected(
+                () -> c.check(16, 2, 4, 8, 100),
+                "no kernel for 16 states per thread, nrows 4",
+                "16_2_1");
         LaunchConfig odd = new LaunchConfig(48, 1, 16, 32, 0);
-        e = assertThrows(IllegalArgumentException.class, () -> odd.check(16, 2, 4, 8, 100));
-        assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
+        assertRejected(() -> odd.check(16, 2, 4, 8, 100), "multiple of 32");
         LaunchConfig tiny = new LaunchConfig(64, 1, 16, 4, 1);
-        e = assertThrows(IllegalArgumentException.class, () -> tiny.check(16, 1, 4, 8, 300_000));
-        assertTrue(e.getMessage().contains("spans exceed"), e.getMessage());
+        assertRejected(() -> tiny.check(16, 1, 4, 8, 300_000), "spans exceed");
     }
 
     @Test
     void sharedMemoryLimitIsChecked() {
         LaunchConfig c = new LaunchConfig(256, 1, 16, 256, 0);
         ScanShape s = new ScanShape(2, 1024, 4, 16, 4096);
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () -> LaunchConfigs.check(ScanOp.BACKWARD, c, s, H100_SMEM));
-        assertTrue(e.getMessage().contains("bytes of shared memory"), e.getMessage());
+        assertRejected(
+                () -> LaunchConfigs.check(ScanOp.BACKWARD, c, s, H100_SMEM),
+                "bytes of shared memory");
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -190,17 +179,15 @@ class LaunchConfigTest {
                 LaunchConfigs.candidates(ScanOp.FORWARD, s, t, H100_SMS, H100_SMEM);
         assertEquals(List.of(new LaunchConfig(32, 2, 8, 64, 3)), cands);
         ScanTuning impossible = ScanTuning.AUTO.withNrows(2);
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                LaunchConfigs.heuristic(
-                                        ScanOp.FORWARD,
-                                        new ScanShape(1, 8, 1, 64, 10),
-                                        impossible,
-                                        H100_SMS,
-                                        H100_SMEM));
-        assertTrue(e.getMessage().contains("no kernel"), e.getMessage());
+        assertRejected(
+                () ->
+                        LaunchConfigs.heuristic(
+                                ScanOp.FORWARD,
+                                new ScanShape(1, 8, 1, 64, 10),
+                                impossible,
+                                H100_SMS,
+                                H100_SMEM),
+                "no kernel");
     }
 
     @Test
@@ -230,19 +217,12 @@ class LaunchConfigTest {
                 IllegalArgumentException.class,
                 () -> new LaunchConfig(128, 1, 2, 128, 0, ScanLayout.WARP_PER_ROW));
         assertThrows(IllegalArgumentException.class, () -> LaunchConfig.warpPerRow(48, 1, 0));
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> w.check(16, 1, 4, 8, 100));
-        assertTrue(e.getMessage().contains("N = 1"), e.getMessage());
-        e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                LaunchConfigs.check(
-                                        ScanOp.CROSS_FORWARD,
-                                        w,
-                                        new ScanShape(1, 8, 4, 1, 64),
-                                        H100_SMEM));
-        assertTrue(e.getMessage().contains("fused cross-scan"), e.getMessage());
+        assertRejected(() -> w.check(16, 1, 4, 8, 100), "N = 1");
+        assertRejected(
+                () ->
+                        LaunchConfigs.check(
+                                ScanOp.CROSS_FORWARD, w, new ScanShape(1, 8, 4, 1, 64), H100_SMEM),
+                "fused cross-scan");
     }
 
     @Test
@@ -276,17 +256,15 @@ class LaunchConfigTest {
                 LaunchConfigs.heuristic(
                                 ScanOp.CROSS_FORWARD, v2v, ScanTuning.AUTO, H100_SMS, H100_SMEM)
                         .warpPerRow());
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () ->
-                                LaunchConfigs.heuristic(
-                                        ScanOp.FORWARD,
-                                        new ScanShape(2, 8, 1, 16, 100),
-                                        ScanTuning.AUTO.withLayout(ScanLayout.WARP_PER_ROW),
-                                        H100_SMS,
-                                        H100_SMEM));
-        assertTrue(e.getMessage().contains("warp-per-row"), e.getMessage());
+        assertRejected(
+                () ->
+                        LaunchConfigs.heuristic(
+                                ScanOp.FORWARD,
+                                new ScanShape(2, 8, 1, 16, 100),
+                                ScanTuning.AUTO.withLayout(ScanLayout.WARP_PER_ROW),
+                                H100_SMS,
+                                H100_SMEM),
+                "warp-per-row");
         List<LaunchConfig> cands =
                 LaunchConfigs.candidates(ScanOp.FORWARD, v2v, ScanTuning.AUTO, H100_SMS, H100_SMEM);
         assertTrue(cands.stream().anyMatch(LaunchConfig::warpPerRow));
@@ -365,6 +343,14 @@ class LaunchConfigTest {
         assertEquals(7, q.get(ScanParams.Int.WIDTH));
         assertEquals(0x1234_5678_9abcL, q.get(ScanParams.Ptr.DY));
         assertEquals(ScanParams.SIZE, p.bytes().length);
+    }
+
+    /** The call throws an IllegalArgumentException whose message names every fragment. */
+    private static void assertRejected(Executable call, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), e.getMessage());
+        }
     }
 
     private static String snake(String camel) {
