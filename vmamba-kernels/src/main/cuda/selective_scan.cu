@@ -171,6 +171,47 @@ VM_DEV void load_states(const float* src, float (&v)[NT]) {
     }
 }
 
+VM_DEV bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+// Whether the (…, N) state rows of `p` allow 16-byte accesses to slices of 4 states.
+VM_DEV bool vector_states(const void* p, int N) { return N % 4 == 0 && aligned16(p); }
+
+// Writes this thread's slice (states sg·NT ..) of a state row of N floats: 16-byte stores when
+// the slice is whole and `vec` (see vector_states), element stores otherwise. A state row is
+// written as a few full sectors instead of one partial-sector write per state.
+template <int NT>
+VM_DEV void put_states(float* row, int sg, int N, bool vec, const float (&v)[NT]) {
+    const int n0 = sg * NT;
+    if constexpr (NT % 4 == 0) {
+        if (vec && n0 + NT <= N) {
+#pragma unroll
+            for (int q = 0; q < NT / 4; ++q) {
+                reinterpret_cast<float4*>(row + n0)[q] =
+                        make_float4(v[4 * q], v[4 * q + 1], v[4 * q + 2], v[4 * q + 3]);
+            }
+            return;
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < NT; ++j) {
+        if (n0 + j < N) row[n0 + j] = v[j];
+    }
+}
+
+// Reads this thread's slice of a state row (zeros past N), as put_states writes it.
+template <int NT>
+VM_DEV void get_states(const float* row, int sg, int N, bool vec, float (&v)[NT]) {
+    const int n0 = sg * NT;
+    if constexpr (NT % 4 == 0) {
+        if (vec && n0 + NT <= N) {
+            load_states<NT>(row + n0, v);
+            return;
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < NT; ++j) v[j] = n0 + j < N ? row[n0 + j] : 0.f;
+}
+
 VM_DEV unsigned dyn_smem_bytes() {
 #ifndef VMAMBA_HOST_EMULATION
     unsigned r;
@@ -276,6 +317,7 @@ struct Tiles {
     float* g;   // dy
     float* B;
     float* C;
+    int es = 1;  // floats between the elements of a row tile (4: interleaved records)
 };
 
 // Copies the chunk [t0, t0 + tn) of the block's rows and of its group's B/C into the tiles:
@@ -290,7 +332,7 @@ VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int t
         const int r = i >> q.logT;
         const int t = i & (q.T - 1);
         const int cl = q.tile * q.R + r;
-        const int o = r * q.TP + t;
+        const int o = (r * q.TP + t) * tl.es;
         if (cl >= q.Dg || t >= tn) {
             if (tl.u) tl.u[o] = 0.f;
             if (tl.d) tl.d[o] = 0.f;
@@ -350,15 +392,16 @@ VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int t
 }
 
 // After the chunk has landed: raw delta -> Δ = softplus(delta + bias) in place, and dΔ/dz into
-// sz when given. Done once per element (not per lane of a row).
+// sz when given. Done once per element (not per lane of a row); elements lie es floats apart.
 template <int NT, int RPT, int TPR>
-VM_DEV void transform(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* sd, float* sz) {
+VM_DEV void transform(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* sd, float* sz,
+                      int es = 1) {
     const int total = q.R << q.logT;
     for (int i = q.tid; i < total; i += q.nthr) {
         const int r = i >> q.logT;
         const int t = i & (q.T - 1);
         const int cl = q.tile * q.R + r;
-        const int o = r * q.TP + t;
+        const int o = (r * q.TP + t) * es;
         float dt = 0.f, dz = 0.f;
         if (cl < q.Dg && t < tn) {
             const float z = sd[o] + (p.bias ? p.bias[q.g * q.Dg + cl] : 0.f);
@@ -486,21 +529,25 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
 
 // ---------------------------------------------------------------------------------------------
 // Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state),
-// local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start).
+// local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start, optional h0).
+// WANT_Y selects the final mode (ss_fwd) or the two state-only modes (ss_fwds), which need no C
+// tile and no output sums; separate kernels keep the registers of the final mode as they are.
 //
 // Each thread streams its own rows of u and delta through registers, a group of GS steps ahead
 // (vector loads, no shared-memory round trip), computes Δ = softplus(delta + bias) itself and
 // writes y from registers; only B and C, shared by all rows of the block, go through shared
 // memory (two cp.async buffers of one chunk each).
-template <int NT, int RPT, int TPR>
+template <int NT, int RPT, int TPR, bool WANT_Y>
 VM_DEV void fwd_stream_body(const ScanParams& p) {
     // steps per register group: deeper for few states per thread (memory-bound), where more
     // loads must be in flight per thread
     constexpr int GS = stream_group(NT * RPT);
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
+    constexpr bool wantY = WANT_Y;
     const int bcTile = align4(q.T * q.NS);
-    require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N && q.T % GS == 0 &&
+    require(q.nthr % 32 == 0 && WANT_Y == (p.y != nullptr) && q.nthr % TPR == 0 &&
+            q.NP >= q.N && q.T % GS == 0 &&
             (unsigned)(4 * bcTile) * 4u <= dyn_smem_bytes());
 
     float A2[RPT][NT], h[RPT][NT], Dv[RPT], bias[RPT], sumD[RPT];
@@ -530,7 +577,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
     float au[RPT][GS], az[RPT][GS];  // the next one, already requested (PD == 2)
     load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin, cu, cz);
     if constexpr (PD == 2) load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin + GS, au, az);
-    stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, smem + bcTile);
+    stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, wantY ? smem + bcTile : nullptr);
     for (int k = 0; k < nck; ++k) {
         const int t0 = (first + k) << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
@@ -539,20 +586,20 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         float* sC = sB + bcTile;
         if (more) {
             float* nB = smem + ((k + 1) & 1) * 2 * bcTile;
-            stage_bc(p, q, t0 + q.T, min(q.T, q.tEnd - t0 - q.T), nB, nB + bcTile);
+            stage_bc(p, q, t0 + q.T, min(q.T, q.tEnd - t0 - q.T), nB,
+                     wantY ? nB + bcTile : nullptr);
         }
         cp_async_wait(more);
         __syncthreads();
-        if (p.ckpt) {
+        if constexpr (!WANT_Y) {
+            if (p.ckpt) {
+                const bool vecCk = vector_states(p.ckpt, q.N);
 #pragma unroll
-            for (int rr = 0; rr < RPT; ++rr) {
-                const int c = q.channel(rr);
-#pragma unroll
-                for (int j = 0; j < NT; ++j) {
-                    const int n = q.sg * NT + j;
-                    if (q.rowOk(rr) && n < q.N) {
-                        p.ckpt[(q.rowIndex(c) * p.nChunks + first + k) * q.N + n] = h[rr][j];
-                    }
+                for (int rr = 0; rr < RPT; ++rr) {
+                    if (!q.rowOk(rr)) continue;
+                    float* dst =
+                            p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + first + k) * q.N;
+                    put_states<NT>(dst, q.sg, q.N, vecCk, h[rr]);
                 }
             }
         }
@@ -562,14 +609,29 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
             float yv[RPT][GS], dtv[RPT][GS];
             group_step_sizes<RPT, TPR, GS>(p, q.sg, cz, bias, dtv);
             // full chunks run without per-step bounds checks (the common case)
-            auto steps = [&](auto full) {
+            auto steps = [&](auto full, auto out) {
                 constexpr bool FULL = decltype(full)::value;
+                constexpr bool OUT = decltype(out)::value;
 #pragma unroll
                 for (int s2 = 0; s2 < GS; ++s2) {
                     const int t = tg + s2;
                     if (FULL || t < tn) {
-                        float Bv[NT], Cv[NT];
+                        float Bv[NT];
                         load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+                        if constexpr (!OUT) {
+#pragma unroll
+                            for (int rr = 0; rr < RPT; ++rr) {
+                                const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
+                                const float dtu = dt * cu[rr][s2];
+#pragma unroll
+                                for (int j = 0; j < NT; ++j) {
+                                    h[rr][j] = fmaf(exp2f(dt * A2[rr][j]), h[rr][j], dtu * Bv[j]);
+                                }
+                                sumD[rr] += dt;
+                            }
+                            continue;
+                        }
+                        float Cv[NT];
                         load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
 #pragma unroll
                         for (int rr = 0; rr < RPT; ++rr) {
@@ -599,9 +661,9 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                 }
             };
             if (tn == q.T) {
-                steps(BoolC<true>{});
+                steps(BoolC<true>{}, BoolC<WANT_Y>{});
             } else {
-                steps(BoolC<false>{});
+                steps(BoolC<false>{}, BoolC<WANT_Y>{});
             }
             if (p.y && q.sg == 0) {
                 const int cnt = min(GS, tn - tg);
@@ -650,10 +712,12 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         for (int j = 0; j < NT; ++j) {
             const int n = q.sg * NT + j;
             if (n >= q.N) continue;
-            if (p.hEnd) p.hEnd[(rowId * p.nSpans + q.span) * q.N + n] = h[rr][j];
+            if (!WANT_Y && p.hEnd) p.hEnd[(rowId * p.nSpans + q.span) * q.N + n] = h[rr][j];
             if (p.last && q.span == p.nSpans - 1) p.last[rowId * q.N + n] = h[rr][j];
         }
-        if (p.sumDelta && q.sg == 0) p.sumDelta[rowId * p.nSpans + q.span] = sumD[rr];
+        if (!WANT_Y && p.sumDelta && q.sg == 0) {
+            p.sumDelta[rowId * p.nSpans + q.span] = sumD[rr];
+        }
     }
 }
 
@@ -665,6 +729,7 @@ template <int NT, int RPT, int TPR>
 VM_DEV void fwd_tiled_body(const ScanParams& p) {
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
+    const bool vecCk = vector_states(p.ckpt, q.N);
     const int rowTile = align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
     const int bufSize = 2 * rowTile + 2 * bcTile;
@@ -707,14 +772,9 @@ VM_DEV void fwd_tiled_body(const ScanParams& p) {
         if (p.ckpt) {
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
-                const int c = q.channel(rr);
-#pragma unroll
-                for (int j = 0; j < NT; ++j) {
-                    const int n = q.sg * NT + j;
-                    if (q.rowOk(rr) && n < q.N) {
-                        p.ckpt[(q.rowIndex(c) * p.nChunks + first + k) * q.N + n] = h[rr][j];
-                    }
-                }
+                if (!q.rowOk(rr)) continue;
+                float* dst = p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + first + k) * q.N;
+                put_states<NT>(dst, q.sg, q.N, vecCk, h[rr]);
             }
         }
         __syncthreads();
@@ -895,38 +955,120 @@ struct Log2<1> {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Per-thread slots in shared memory: K floats per thread and slot, kept as units of W floats
+// (16 bytes when K allows) at ((slot * K/W + unit) * nthr + tid) * W, so the lanes of a warp
+// touch consecutive units: one conflict-free vector access per unit.
+template <int K>
+struct ThreadSlots {
+    static constexpr int W = K % 4 == 0 ? 4 : K % 2 == 0 ? 2 : 1;
+    static constexpr int U = K / W;
+    float* base;  // this thread's first unit
+    int stride;   // floats between two units of one thread
+
+    VM_DEV ThreadSlots(float* s, int nthr, int tid) : base(s + tid * W), stride(nthr * W) {}
+
+    // floats of `slots` slots for a block of nthr threads
+    VM_DEV static int floats(int slots, int nthr) { return slots * K * nthr; }
+
+    template <int R, int C>
+    VM_DEV void store(int slot, const float (&v)[R][C]) const {
+        static_assert(R * C == K, "slot size");
+        float* s = base + slot * U * stride;
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const int k = u * W;
+            if constexpr (W == 4) {
+                *reinterpret_cast<float4*>(s + u * stride) =
+                        make_float4(v[k / C][k % C], v[(k + 1) / C][(k + 1) % C],
+                                    v[(k + 2) / C][(k + 2) % C], v[(k + 3) / C][(k + 3) % C]);
+            } else {
+#pragma unroll
+                for (int i = 0; i < W; ++i) s[u * stride + i] = v[(k + i) / C][(k + i) % C];
+            }
+        }
+    }
+
+    template <int R, int C>
+    VM_DEV void load(int slot, float (&v)[R][C]) const {
+        static_assert(R * C == K, "slot size");
+        const float* s = base + slot * U * stride;
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const int k = u * W;
+            if constexpr (W == 4) {
+                const float4 f = *reinterpret_cast<const float4*>(s + u * stride);
+                v[k / C][k % C] = f.x;
+                v[(k + 1) / C][(k + 1) % C] = f.y;
+                v[(k + 2) / C][(k + 2) % C] = f.z;
+                v[(k + 3) / C][(k + 3) % C] = f.w;
+            } else {
+#pragma unroll
+                for (int i = 0; i < W; ++i) v[(k + i) / C][(k + i) % C] = s[u * stride + i];
+            }
+        }
+    }
+};
+
+// How the backward hands its per-step dB/dC partials (2·NT per thread: Σ over its rows of
+// λ Δ u and of dy h) to the block reduction: PRE levels of the warp reduce-scatter over the
+// lanes of different rows first (so at most 4 values per thread and step are stored, or as
+// few as the row lanes allow), then the values go to shared memory and are summed over the
+// remaining row lanes and the warps once per chunk.
+template <int NT, int TPR>
+struct BwdPartials {
+    static constexpr int V = 2 * NT;
+    static constexpr int ROW_BITS = Log2<32 / TPR>::value;  // lane bits that select rows
+    static constexpr int WANT = Log2<(V > 4 ? V / 4 : 1)>::value;
+    static constexpr int PRE = WANT < ROW_BITS ? WANT : ROW_BITS;
+    static constexpr int VS = V >> PRE;  // values stored per thread and step
+    static constexpr int FREE = 1 << (ROW_BITS - PRE);  // row lanes still to sum per warp
+};
+
+// ---------------------------------------------------------------------------------------------
 // Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
-// chunk to the left is prefetched meanwhile), rescan the chunk forwards from its checkpoint into
-// shared memory, then walk it backwards carrying lambda and form the gradients of spec §5.3. du
-// and ddelta are written per element; dB and dC are summed over the block's rows (warp
-// butterfly, then across warps) and added atomically; dA, dD and d(delta_bias) are summed per
-// thread over the span and added atomically at the end.
-// Shared memory: two buffers of {u, delta, dy, B, C}, then dΔ/dz, the chunk's states and the
-// dB/dC partials.
+// chunk to the left is prefetched meanwhile), rescan the chunk forwards from its checkpoint,
+// keeping every state in shared memory (one 16-byte store per four states), then walk it
+// backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
+// per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
+// read), into which lane 0 of the row writes {du, ddelta}; they are written out coalesced after
+// the walk. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
+// and are summed over the block's rows once per chunk, then added atomically; dA, dD and
+// d(delta_bias) are summed per thread over the span and added atomically at the end.
+// Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T + 1 slots:
+// the checkpoint, then h_0 .. h_{T-1}); the stored partials (T slots); the chunk's summed dB/dC
+// (2 NP x T).
+constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
+
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
+    using Part = BwdPartials<NT, TPR>;
+    using States = ThreadSlots<RPT * NT>;
+    using Parts = ThreadSlots<Part::VS>;
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int nwarps = q.nthr / 32;
-    const int rowTile = align4(q.R * q.TP);
+    const int recTile = 4 * align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
-    const int bufSize = 3 * rowTile + 2 * bcTile;
-    const int hTile = q.T * RPT * NT * q.nthr;
-    const int redTile = nwarps * 2 * q.NP * q.TP;
+    const int bufSize = recTile + 2 * bcTile;
+    const int hTile = States::floats(q.T + 1, q.nthr);
+    const int pTile = Parts::floats(q.T, q.nthr);
+    const int sumTile = align4(2 * q.NP * q.T);
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * bufSize + rowTile + hTile + redTile) * 4u <= dyn_smem_bytes());
-    // buffer k: {u, delta, dy, B, C}
+            (unsigned)(2 * bufSize + hTile + pTile + sumTile) * 4u <= dyn_smem_bytes());
+    // buffer k: {records, B, C}
+    auto records = [&](int k) { return smem + (k & 1) * bufSize; };
     auto tiles = [&](int k) {
-        float* base = smem + (k & 1) * bufSize;
-        return Tiles{base, base + rowTile, base + 2 * rowTile, base + 3 * rowTile,
-                     base + 3 * rowTile + bcTile};
+        float* rec = records(k);
+        return Tiles{rec + kRecU,   rec + kRecD,          rec + kRecG,
+                     rec + recTile, rec + recTile + bcTile, 4};
     };
-    float* sz = smem + 2 * bufSize;  // dΔ/dz, then ddelta
-    float* sH = sz + rowTile;        // states of the chunk, (T, RPT, NT) per thread, thread fastest
-    float* red = sH + hTile;         // (warps, 2*NP, TP) partial dB/dC
+    const States sH(smem + 2 * bufSize, q.nthr, q.tid);
+    float* sPart = smem + 2 * bufSize + hTile;
+    const Parts sP(sPart, q.nthr, q.tid);
+    float* sSum = sPart + pTile;  // (2 NP, T): the chunk's dB (first NP rows) and dC
+    const bool vecCk = vector_states(p.ckpt, q.N);
 
     const int lane = q.tid & 31;
-    const int warp = q.tid >> 5;
 
     float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT], dbacc[RPT];
 #pragma unroll
@@ -957,117 +1099,101 @@ VM_DEV void bwd_body(const ScanParams& p) {
         const bool more = k + 1 < nck;
         if (more) stage(p, q, t0 - q.T, q.T, tiles(k + 1));
         const Tiles cur = tiles(k);
-        float hc[RPT][NT];
+        float* rec = records(k);
+        // this thread's records of step 0 of each of its rows
+        float* myRec[RPT];
 #pragma unroll
-        for (int rr = 0; rr < RPT; ++rr) {
-            const int c = q.channel(rr);
-#pragma unroll
-            for (int j = 0; j < NT; ++j) {
-                const int n = q.sg * NT + j;
-                hc[rr][j] = (q.rowOk(rr) && n < q.N)
-                                    ? p.ckpt[(q.rowIndex(c) * p.nChunks + ci) * q.N + n]
-                                    : 0.f;
-            }
-        }
-        cp_async_wait(more);
-        __syncthreads();
-        transform(p, q, tn, cur.d, sz);
-        __syncthreads();
-
-        // forward rescan of the chunk
+        for (int rr = 0; rr < RPT; ++rr) myRec[rr] = rec + 4 * q.rho(rr) * q.TP;
         {
-            float h[RPT][NT];
+            float hc[RPT][NT];
 #pragma unroll
-            for (int rr = 0; rr < RPT; ++rr)
+            for (int rr = 0; rr < RPT; ++rr) {
+                if (q.rowOk(rr)) {
+                    get_states<NT>(p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N,
+                                   q.sg, q.N, vecCk, hc[rr]);
+                } else {
 #pragma unroll
-                for (int j = 0; j < NT; ++j) h[rr][j] = hc[rr][j];
+                    for (int j = 0; j < NT; ++j) hc[rr][j] = 0.f;
+                }
+            }
+            sH.store(0, hc);
+            cp_async_wait(more);
+            __syncthreads();
+            transform(p, q, tn, cur.d, rec + kRecZ, 4);
+            __syncthreads();
+
+            // forward rescan of the chunk: slot t + 1 holds h_t
             for (int t = 0; t < tn; ++t) {
                 float Bv[NT];
                 load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
 #pragma unroll
                 for (int rr = 0; rr < RPT; ++rr) {
-                    const int o = q.rho(rr) * q.TP + t;
-                    const float dt = cur.d[o];
-                    const float dtu = dt * cur.u[o];
+                    const float4 r = reinterpret_cast<const float4*>(myRec[rr])[t];
+                    const float dt = r.x;
+                    const float dtu = dt * r.z;
 #pragma unroll
                     for (int j = 0; j < NT; ++j) {
-                        h[rr][j] = fmaf(exp2f(dt * A2[rr][j]), h[rr][j], dtu * Bv[j]);
-                        sH[((t * RPT + rr) * NT + j) * q.nthr + q.tid] = h[rr][j];
+                        hc[rr][j] = fmaf(exp2f(dt * A2[rr][j]), hc[rr][j], dtu * Bv[j]);
                     }
                 }
+                sH.store(t + 1, hc);
             }
         }
 
-        // reverse walk; h_t of the next (earlier) step is this step's h_{t-1}
-        float hnext[RPT][NT];
-#pragma unroll
-        for (int rr = 0; rr < RPT; ++rr)
-#pragma unroll
-            for (int j = 0; j < NT; ++j)
-                hnext[rr][j] = sH[(((tn - 1) * RPT + rr) * NT + j) * q.nthr + q.tid];
+        // reverse walk: h_{t-1} is slot t, h_t slot t + 1
         for (int t = tn - 1; t >= 0; --t) {
-            float Bv[NT], Cv[NT];
+            float Bv[NT], Cv[NT], hprev[RPT][NT], hcur[RPT][NT];
             load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
             load_states<NT>(cur.C + t * q.NS + q.sg * NT, Cv);
+            sH.load(t, hprev);
+            sH.load(t + 1, hcur);
             float vq[2 * NT];
 #pragma unroll
             for (int j = 0; j < 2 * NT; ++j) vq[j] = 0.f;
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
-                const int o = q.rho(rr) * q.TP + t;
-                const float dt = cur.d[o];
-                const float uu = cur.u[o];
-                const float gg = cur.g[o];
-                const float dz = sz[o];
+                const float4 r = reinterpret_cast<const float4*>(myRec[rr])[t];
+                const float dt = r.x, gg = r.y, uu = r.z, dz = r.w;
                 const float dtu = dt * uu;
                 float sdu = 0.f, sda = 0.f;
 #pragma unroll
                 for (int j = 0; j < NT; ++j) {
-                    const float hcur = hnext[rr][j];
-                    const float hprev =
-                            t > 0 ? sH[(((t - 1) * RPT + rr) * NT + j) * q.nthr + q.tid] : hc[rr][j];
-                    hnext[rr][j] = hprev;
                     const float lam = fmaf(Cv[j], gg, x[rr][j]);
                     const float a = exp2f(dt * A2[rr][j]);
-                    const float w = lam * (a * hprev);      // λ ā h_{t-1}
+                    const float w = lam * (a * hprev[rr][j]);  // λ ā h_{t-1}
                     dAacc[rr][j] = fmaf(w, dt, dAacc[rr][j]);
-                    sda = fmaf(w, A2[rr][j], sda);          // Σ A λ ā h_{t-1}, times ln 2 below
-                    sdu = fmaf(lam, Bv[j], sdu);            // Σ λ B
+                    sda = fmaf(w, A2[rr][j], sda);  // Σ A λ ā h_{t-1}, times ln 2 below
+                    sdu = fmaf(lam, Bv[j], sdu);    // Σ λ B
                     vq[j] = fmaf(lam, dtu, vq[j]);
-                    vq[NT + j] = fmaf(gg, hcur, vq[NT + j]);
+                    vq[NT + j] = fmaf(gg, hcur[rr][j], vq[NT + j]);
                     x[rr][j] = a * lam;
                 }
-                // dΔ = Σ λ (B u + A ā h_{t-1}) = u Σ λ B + Σ A λ ā h_{t-1}
+                // dΔ = Σ λ (B u + A ā h_{t-1}) = u Σ λ B + Σ A λ ā h_{t-1}, summed over the
+                // lanes of the row; every lane forms the row's results, lane 0 stores them
                 float sdd = fmaf(uu, sdu, sda * kLn2);
 #pragma unroll
                 for (int off = 1; off < TPR; off <<= 1) {
                     sdu += VM_SHFL_XOR(sdu, off);
                     sdd += VM_SHFL_XOR(sdd, off);
                 }
+                const float dd = sdd * dz;
+                dDacc[rr] = fmaf(gg, uu, dDacc[rr]);
+                dbacc[rr] += dd;
                 row_sync<TPR>();
                 if (q.sg == 0) {
-                    const float dd = sdd * dz;
-                    cur.u[o] = fmaf(Dv[rr], gg, dt * sdu);  // du replaces u
-                    sz[o] = dd;                             // ddelta replaces dΔ/dz
-                    dDacc[rr] = fmaf(gg, uu, dDacc[rr]);
-                    dbacc[rr] += dd;
+                    // {du, ddelta} replace {u, dΔ/dz}
+                    float* o = myRec[rr] + 4 * t + kRecU;
+                    o[0] = fmaf(Dv[rr], gg, dt * sdu);
+                    o[1] = dd;
                 }
             }
-            // sum dB/dC over the rows of this warp
-            constexpr int V = 2 * NT;
             int base = 0;
             bool writer = true;
-            Butterfly<V, 16, TPR>::run(vq, lane, base, writer);
-            constexpr int LEVELS = Log2<32 / TPR>::value;
-            constexpr int VEND = (V >> LEVELS) > 0 ? (V >> LEVELS) : 1;
-            if (writer) {
+            Butterfly<Part::V, 16, (32 >> Part::PRE)>::run(vq, lane, base, writer);
+            float kept[1][Part::VS];
 #pragma unroll
-                for (int i = 0; i < VEND; ++i) {
-                    const int vi = base + i;
-                    const int qn = (vi / NT) * q.NP + q.sg * NT + (vi % NT);
-                    red[(warp * 2 * q.NP + qn) * q.TP + t] = vq[i];
-                }
-            }
+            for (int i = 0; i < Part::VS; ++i) kept[0][i] = vq[i];
+            sP.store(t, kept);
         }
         __syncthreads();
 
@@ -1080,12 +1206,51 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 const int cl = q.tile * q.R + r;
                 if (cl < q.Dg && t < tn) {
                     const size_t idx = q.rowIndex(q.g * q.Dg + cl) * q.L + t0 + t;
-                    st(p.du, idx, cur.u[r * q.TP + t], p.gradType);
-                    st(p.ddelta, idx, sz[r * q.TP + t], p.gradType);
+                    const float* o = rec + 4 * (r * q.TP + t) + kRecU;
+                    st(p.du, idx, o[0], p.gradType);
+                    st(p.ddelta, idx, o[1], p.gradType);
                 }
             }
         }
-        // dB, dC
+        // dB, dC of the chunk. Value qi (dB_j, then dC_j, j < NT) of the lanes with state slice sg
+        // lies, after the reduce-scatter, with the lanes whose top PRE bits select the slice
+        // qi / VS, at index qi % VS; an item sums one stored unit of W such values over the free
+        // row lanes and the warps.
+        {
+            constexpr int TB = Log2<TPR>::value;
+            constexpr int SLICES = Part::V / Part::VS;
+            const int items = (q.T * SLICES * TPR) * Parts::U;
+            for (int i = q.tid; i < items; i += q.nthr) {
+                int rest = i;
+                const int u = rest % Parts::U;
+                rest /= Parts::U;
+                const int sg = rest % TPR;
+                rest /= TPR;
+                const int slice = rest % SLICES;
+                const int t = rest / SLICES;
+                const int lane0 = (slice << (5 - Part::PRE)) | sg;
+                float acc[Parts::W];
+#pragma unroll
+                for (int e = 0; e < Parts::W; ++e) acc[e] = 0.f;
+                const float* src = sPart + (t * Parts::U + u) * q.nthr * Parts::W;
+                for (int w = 0; w < nwarps; ++w) {
+#pragma unroll
+                    for (int m = 0; m < Part::FREE; ++m) {
+                        const float* v = src + (w * 32 + (lane0 | (m << TB))) * Parts::W;
+#pragma unroll
+                        for (int e = 0; e < Parts::W; ++e) acc[e] += v[e];
+                    }
+                }
+#pragma unroll
+                for (int e = 0; e < Parts::W; ++e) {
+                    const int qi = slice * Part::VS + u * Parts::W + e;
+                    const int qq = qi / NT;
+                    const int n = sg * NT + qi % NT;
+                    sSum[(qq * q.NP + n) * q.T + t] = acc[e];
+                }
+            }
+        }
+        __syncthreads();
         {
             const int total = (2 * q.NP) << q.logT;
             for (int i = q.tid; i < total; i += q.nthr) {
@@ -1094,14 +1259,14 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 const int qq = qn / q.NP;
                 const int n = qn - qq * q.NP;
                 if (t < tn && n < q.N) {
-                    float s = 0.f;
-                    for (int w = 0; w < nwarps; ++w) s += red[(w * 2 * q.NP + qn) * q.TP + t];
                     float* dst = qq == 0 ? p.dB : p.dC;
-                    atomicAdd(dst + ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + t0 + t, s);
+                    atomicAdd(dst + ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + t0 + t,
+                              sSum[i]);
                 }
             }
         }
-        __syncthreads();  // this buffer, sz, sH and red are reused by the next chunk
+        // the next chunk's first barrier orders these reads of sSum before its writes; its
+        // staging into the buffer read above starts after the barrier above
     }
 
 #pragma unroll
@@ -1165,8 +1330,6 @@ struct TimeGeo {
     // first step of this lane in the tile starting at t0
     VM_DEV int step(int t0) const { return t0 + kTimeItems * lane; }
 };
-
-VM_DEV bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
 // Four consecutive steps of a row from position t (zeros past `end`): one 16-byte load when the
 // data is float32 and aligned, element loads otherwise.
@@ -1614,11 +1777,16 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     if (p.last) p.last[(size_t)bc * N + n] = H;
 }
 
-// Kernel entry points: ss_{fwd,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows per
-// thread, threads per row); fwdx is the forward of the fused cross-scan. The Java launch-config table lists exactly these combinations.
+// Kernel entry points: ss_{fwd,fwds,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows
+// per thread, threads per row); fwds is the state-only forward (local and checkpoint passes), fwdx
+// the forward of the fused cross-scan. The Java launch-config table lists exactly these
+// combinations.
 #define VM_INSTANTIATE(NT, RPT, TPR)                                                        \
     VM_KERNEL void ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
-        vmscan::fwd_stream_body<NT, RPT, TPR>(p);                                           \
+        vmscan::fwd_stream_body<NT, RPT, TPR, true>(p);                                     \
+    }                                                                                       \
+    VM_KERNEL void ss_fwds_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
+        vmscan::fwd_stream_body<NT, RPT, TPR, false>(p);                                    \
     }                                                                                       \
     VM_KERNEL void ss_fwdx_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
         vmscan::fwd_tiled_body<NT, RPT, TPR>(p);                                            \

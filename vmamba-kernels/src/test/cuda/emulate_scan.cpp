@@ -170,10 +170,12 @@ struct Cfg {
 
 #define K3(NT, RPT, TPR)                                                                      \
     {NT, RPT, TPR, ss_fwd_##NT##_##RPT##_##TPR, ss_fwdx_##NT##_##RPT##_##TPR,                   \
-     ss_bwdlocal_##NT##_##RPT##_##TPR, ss_bwd_##NT##_##RPT##_##TPR}
+     ss_bwdlocal_##NT##_##RPT##_##TPR, ss_bwd_##NT##_##RPT##_##TPR, ss_fwds_##NT##_##RPT##_##TPR}
 struct KEntry {
     int nt, rpt, tpr;
     Kernel fwd, fwdx, bwdlocal, bwd;
+    Kernel fwds;  // state-only forward (local and checkpoint passes); the warp layout's fwd does all
+    Kernel states() const { return fwds ? fwds : fwd; }
 };
 #define KROWS(NT, TPR) K3(NT, 1, TPR), K3(NT, 2, TPR), K3(NT, 4, TPR)
 static const KEntry kTable[] = {KROWS(1, 1), KROWS(2, 1),   KROWS(4, 1),   KROWS(8, 1),
@@ -205,7 +207,11 @@ static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
     if (!std::strcmp(kind, "fwd")) return 4u * 4 * bc;
     if (!std::strcmp(kind, "fwdtiled")) return 4u * 2 * (2 * row + 2 * bc);
     if (!std::strcmp(kind, "bwdlocal")) return 4u * 2 * (2 * row + bc);
-    return 4u * (2 * (3 * row + 2 * bc) + row + c.chunk * c.rpt * c.nt * nthr + nthr / 32 * 2 * NP * TP);
+    // dB/dC partials stored per thread and step (BwdPartials::VS)
+    const int V = 2 * c.nt, rowBits = __builtin_ctz(32 / c.tpr);
+    const int want = V > 4 ? __builtin_ctz(V / 4) : 0, vs = V >> std::min(want, rowBits);
+    return 4u * (2 * (4 * row + 2 * bc) + (c.chunk + 1) * c.rpt * c.nt * nthr +
+                 c.chunk * vs * nthr + a4(2 * NP * c.chunk));
 }
 
 // ---- problem and float64 reference ----------------------------------------------------------
@@ -397,7 +403,7 @@ static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>
             carry(hEnd.size(), NAN);
     s.hEnd = hEnd.data();
     s.sumDelta = sumD.data();
-    launch(fk, gx, nSpans, nthr, sm, s);
+    launch(p.cross ? fk : k.states(), gx, nSpans, nthr, sm, s);
     ScanParams cb = s;
     cb.ckpt = carry.data();
     cb.last = last.data();
@@ -425,6 +431,11 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
     const int span = (c.spanChunks <= 0 || c.spanChunks >= nChunks) ? nChunks : c.spanChunks;
     const int nSpans = (nChunks + span - 1) / span;
     const int gx = grid_x(p, c, nthr);
+    // the state-only passes run with one row per thread (SelectiveScanKernels.statePassConfig)
+    Cfg sc = c;
+    if (!c.time && c.chunk % vmscan::stream_group(c.nt) == 0) sc.rpt = 1;
+    const KEntry& ks = kernels(sc);
+    const int sgx = grid_x(p, sc, nthr);
     gr.du.assign((size_t)p.Bt * C * L, NAN);
     gr.ddelta.assign(gr.du.size(), NAN);
     gr.dA.assign((size_t)C * N, 0);
@@ -437,23 +448,23 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
     if (nSpans == 1 && own) {
         // nothing before the backward
     } else if (nSpans == 1) {
-        ScanParams f = base_params(p, c, nthr);
+        ScanParams f = base_params(p, sc, nthr);
         f.spanChunks = nChunks;
         f.nSpans = 1;
         f.nChunks = nChunks;
         f.ckpt = ckpt.data();
-        launch(k.fwd, gx, 1, nthr, smem_bytes("fwd", c, nthr), f);
+        launch(ks.states(), sgx, 1, nthr, smem_bytes("fwd", sc, nthr), f);
     } else {
         std::vector<float> hEnd((size_t)p.Bt * C * nSpans * N, NAN), sumD((size_t)p.Bt * C * nSpans, NAN);
         start.assign(hEnd.size(), NAN);
-        ScanParams f = base_params(p, c, nthr);
+        ScanParams f = base_params(p, sc, nthr);
         f.spanChunks = span;
         f.nSpans = nSpans;
         f.nChunks = nChunks;
         ScanParams local = f;
         local.hEnd = hEnd.data();
         local.sumDelta = sumD.data();
-        launch(k.fwd, gx, nSpans, nthr, smem_bytes("fwd", c, nthr), local);
+        launch(ks.states(), sgx, nSpans, nthr, smem_bytes("fwd", sc, nthr), local);
         local.ckpt = start.data();
         local.reverse = 0;
         launch_combine(local);
@@ -461,7 +472,7 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
             ScanParams fin = f;
             fin.h0 = start.data();
             fin.ckpt = ckpt.data();
-            launch(k.fwd, gx, nSpans, nthr, smem_bytes("fwd", c, nthr), fin);
+            launch(ks.states(), sgx, nSpans, nthr, smem_bytes("fwd", sc, nthr), fin);
         }
         std::vector<float> lam((size_t)p.Bt * C * nSpans * N, NAN), sumS((size_t)p.Bt * C * nSpans, NAN);
         mu.assign(lam.size(), NAN);
@@ -652,6 +663,22 @@ int main() {
         Problem one = make(3, 2, 2, 4, 1, true, true, true, rng);
         check_plain(one, Cfg{4, 1, 1, 32, 8, 0});
         check_plain(one, Cfg{4, 2, 1, 32, 4, 1});
+    }
+    // full blocks (every row of several warps real, two row tiles), two states per thread, and
+    // the wide splits of large N (8 and 16 lanes per row); their own generator keeps the data
+    // of the other cases as it was
+    {
+        std::mt19937 rng(11);
+        Problem f = make(1, 2, 40, 16, 24, true, true, true, rng);
+        check_plain(f, Cfg{4, 2, 4, 16, 8, 0});
+        check_plain(f, Cfg{4, 1, 4, 32, 8, 1});
+        Problem two = make(2, 1, 9, 2, 21, true, true, true, rng);
+        check_plain(two, Cfg{2, 2, 1, 32, 8, 0});
+        check_plain(two, Cfg{2, 4, 1, 32, 4, 1});
+        Problem wide = make(1, 1, 5, 100, 11, true, true, true, rng);
+        check_plain(wide, Cfg{16, 1, 8, 8, 4, 0});
+        Problem wider = make(1, 1, 3, 256, 9, true, true, true, rng);
+        check_plain(wider, Cfg{16, 1, 16, 4, 4, 0});
     }
     // vector (L % 4 == 0) streaming paths
     {

@@ -30,11 +30,12 @@ import dev.vmamba.kernels.ScanParams.Ptr;
  *
  * <ul>
  *   <li>forward: one pass per row ({@code ss_fwd}), or with spans: local pass (end state and sum of
- *       step sizes per span), {@code ss_combine} (start state of every span), final pass;
- *   <li>backward (recompute): states at every chunk start from a forward pass ({@code ss_fwd} in
- *       checkpoint mode, or local pass + combine with spans), with spans also the reverse carries
- *       ({@code ss_bwdlocal} + reverse combine), then {@code ss_bwd}, which rescans each chunk from
- *       its checkpoint and walks it backwards;
+ *       step sizes per span, the state-only {@code ss_fwds}), {@code ss_combine} (start state of
+ *       every span), final pass;
+ *   <li>backward (recompute): states at every chunk start from a state-only forward pass ({@code
+ *       ss_fwds} in checkpoint mode, or local pass + combine with spans), with spans also the
+ *       reverse carries ({@code ss_bwdlocal} + reverse combine), then {@code ss_bwd}, which rescans
+ *       each chunk from its checkpoint and walks it backwards;
  *   <li>fused cross-scan: the forward plan reading the {@code (B, D, H, W)} activations and the
  *       pixel-order projections through the direction index maps and adding every direction's
  *       output into the merged {@code (B, D, L)} result.
@@ -153,8 +154,13 @@ public final class SelectiveScanKernels {
         int spans = config.spans(l);
         int gx = gridX(config, s);
         int block = config.blockThreads(n);
-        CudaDevice.Kernel fwd = dev.kernel("ss_fwd_" + config.kernelSuffix(n));
-        int fwdSmem = config.sharedBytes(LaunchConfig.Kind.FWD, n);
+        // the state-only passes before the backward: one row per thread (fewer registers, more
+        // resident warps); the checkpoints depend on the chunk and spans only, not on the rows
+        LaunchConfig pass = statePassConfig(config);
+        CudaDevice.Kernel fwd = dev.kernel(stateKernel(pass, n));
+        int fwdSmem = pass.sharedBytes(LaunchConfig.Kind.FWD, n);
+        int fgx = gridX(pass, s);
+        int fblock = pass.blockThreads(n);
         // the warp-per-row backward can compute its checkpoints itself (one launch fewer)
         boolean own = config.warpOwnCheckpoints(l);
         long states = (long) b * c * spans * n;
@@ -183,7 +189,7 @@ public final class SelectiveScanKernels {
                                     .set(Int.N_SPANS, 1)
                                     .set(Int.N_CHUNKS, nChunks)
                                     .set(Ptr.CKPT, ckpt);
-                    dev.launch(fwd, gx, 1, block, fwdSmem, f);
+                    dev.launch(fwd, fgx, 1, fblock, fwdSmem, f);
                 }
             } else {
                 // start state of every span: local pass per span, forward combine over spans;
@@ -197,14 +203,14 @@ public final class SelectiveScanKernels {
                                 .set(Int.N_CHUNKS, nChunks);
                 ScanParams local =
                         f.copy().set(Ptr.H_END, ws.address(1)).set(Ptr.SUM_DELTA, ws.address(2));
-                dev.launch(fwd, gx, spans, block, fwdSmem, local);
+                dev.launch(fwd, fgx, spans, fblock, fwdSmem, local);
                 combine(dev, local.copy().set(Ptr.CKPT, start), s);
                 if (!own) {
                     dev.launch(
                             fwd,
-                            gx,
+                            fgx,
                             spans,
-                            block,
+                            fblock,
                             fwdSmem,
                             f.copy().set(Ptr.H0, start).set(Ptr.CKPT, ckpt));
                 }
@@ -345,6 +351,7 @@ public final class SelectiveScanKernels {
         int nChunks = cfg.chunks(l);
         int spans = cfg.spans(l);
         CudaDevice.Kernel fwd = dev.kernel((cross ? "ss_fwdx_" : "ss_fwd_") + cfg.kernelSuffix(n));
+        CudaDevice.Kernel localKernel = cross ? fwd : dev.kernel(stateKernel(cfg, n));
         int block = cfg.blockThreads(n);
         int smem = cfg.sharedBytes(cross ? LaunchConfig.Kind.FWD_TILED : LaunchConfig.Kind.FWD, n);
         int gx = gridX(cfg, s);
@@ -362,11 +369,34 @@ public final class SelectiveScanKernels {
         try (Workspace ws = new Workspace(owner, device, states, s.rows() * spans, states)) {
             ScanParams local =
                     p.copy().set(Ptr.H_END, ws.address(0)).set(Ptr.SUM_DELTA, ws.address(1));
-            dev.launch(fwd, gx, spans, block, smem, local);
+            dev.launch(localKernel, gx, spans, block, smem, local);
             combine(dev, local.copy().set(Ptr.CKPT, ws.address(2)).set(Ptr.LAST, last), s);
             dev.launch(
                     fwd, gx, spans, block, smem, p.copy().set(Ptr.H0, ws.address(2)).set(Ptr.Y, y));
         }
+    }
+
+    /**
+     * The forward kernel of the state-only passes (span end states, checkpoints): {@code ss_fwds_*}
+     * of the thread-per-row layout, which skips the output sums; the warp-per-row forward serves
+     * every mode itself.
+     */
+    private static String stateKernel(LaunchConfig c, int dState) {
+        return (c.warpPerRow() ? "ss_fwd_" : "ss_fwds_") + c.kernelSuffix(dState);
+    }
+
+    /**
+     * The configuration of the backward's state-only forward passes: the backward's with one row
+     * per thread (its chunk and spans fix where the checkpoints lie), where the chunk holds whole
+     * register groups of that variant; otherwise, and in the warp-per-row layout, its own.
+     */
+    static LaunchConfig statePassConfig(LaunchConfig c) {
+        if (c.warpPerRow() || c.nrows() == 1) {
+            return c;
+        }
+        LaunchConfig one =
+                new LaunchConfig(c.rowThreads(), 1, c.statesPerThread(), c.chunk(), c.spanChunks());
+        return c.chunk() % one.streamGroup() == 0 ? one : c;
     }
 
     private static void combine(CudaDevice dev, ScanParams p, ScanShape s) {

@@ -55,6 +55,17 @@ class LaunchConfigTest {
     }
 
     @Test
+    void backwardStatePassesRunOneRowPerThreadWhereTheChunkAllows() {
+        // 4 states × 2 rows: register groups of 4 steps; one row: groups of 8
+        LaunchConfig two = new LaunchConfig(32, 2, 4, 8, 0);
+        assertEquals(new LaunchConfig(32, 1, 4, 8, 0), SelectiveScanKernels.statePassConfig(two));
+        LaunchConfig shortChunks = new LaunchConfig(32, 2, 4, 4, 3);
+        assertEquals(shortChunks, SelectiveScanKernels.statePassConfig(shortChunks));
+        LaunchConfig warp = LaunchConfig.warpPerRow(128, 2, 0);
+        assertEquals(warp, SelectiveScanKernels.statePassConfig(warp));
+    }
+
+    @Test
     void sharedMemoryMatchesTheKernelLayout() {
         // streaming forward, N = 16 in one thread per row: two buffers of the B and C tiles of
         // 16 × (16 + 4) floats; u, delta and y stay in registers
@@ -66,9 +77,10 @@ class LaunchConfigTest {
                 c.sharedBytes(LaunchConfig.Kind.FWD_TILED, 16));
         assertEquals(
                 4 * 2 * (2 * 64 * 17 + 16 * 20), c.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16));
-        // backward: two buffers of 3 row tiles and 2 B/C tiles, one dΔ/dz tile, the chunk's
-        // states per thread and the dB/dC partials per warp
-        int bwd = 4 * (2 * (3 * 64 * 17 + 2 * 16 * 20) + 64 * 17 + 16 * 16 * 64 + 2 * 2 * 16 * 17);
+        // backward: two buffers of a record tile (4 floats per row and step) and 2 B/C tiles,
+        // 17 state slots of 16 floats per thread, 16 slots of dB/dC partials per thread (2 × 16
+        // values after three reduce-scatter levels: 4) and the chunk's summed dB/dC (2 × 16 × 16)
+        int bwd = 4 * (2 * (4 * 64 * 17 + 2 * 16 * 20) + 17 * 16 * 64 + 16 * 4 * 64 + 2 * 16 * 16);
         assertEquals(bwd, c.sharedBytes(LaunchConfig.Kind.BWD, 16));
         // odd strides are rounded to 4 floats (16-byte aligned tiles): N = 1, 32 × 33 = 1056
         LaunchConfig small = new LaunchConfig(32, 1, 1, 32, 0);
