@@ -118,23 +118,18 @@ VM_DEV void st(void* p, size_t i, float v, int dt) {
 
 // Δ = softplus(z) (threshold 20) or z, and dΔ/dz = sigmoid(z). log1p(e^z) without the library
 // routine: a short series below e^z = 1/16 (truncation < 1e-8 relative), the hardware logarithm
-// of 1 + e^z above (relative error < 3e-6 there).
+// of 1 + e^z above (relative error < 3e-6 there). Both are computed and one selected: lanes with
+// different cases would otherwise run both branches one after the other.
 VM_DEV void step_size(float z, int softplus, float& dt, float& dz) {
-    if (softplus && z <= 20.f) {
-        const float e = __expf(z);
-        if (e < 0.0625f) {
-            dt = e * fmaf(e, fmaf(e, fmaf(e, fmaf(e, fmaf(e, -1.f / 6.f, 0.2f), -0.25f),
-                                            1.f / 3.f),
-                                  -0.5f),
-                          1.f);
-        } else {
-            dt = __logf(1.f + e);
-        }
-        dz = __fdividef(e, 1.f + e);
-    } else {
-        dt = z;
-        dz = 1.f;
-    }
+    const float e = __expf(fminf(z, 20.f));
+    const float series =
+            e * fmaf(e, fmaf(e, fmaf(e, fmaf(e, fmaf(e, -1.f / 6.f, 0.2f), -0.25f), 1.f / 3.f),
+                             -0.5f),
+                     1.f);
+    const float lg = __logf(1.f + e);
+    const bool sp = softplus && z <= 20.f;
+    dt = sp ? (e < 0.0625f ? series : lg) : z;
+    dz = sp ? __fdividef(e, 1.f + e) : 1.f;
 }
 
 // Sequence position t of direction k -> pixel index (spec §4.1).
@@ -320,6 +315,53 @@ struct Tiles {
     int es = 1;  // floats between the elements of a row tile (4: interleaved records)
 };
 
+// stage() of the common case -- float32, no direction index map, a whole chunk -- with the
+// per-element work cut to the index arithmetic: the block's rows are consecutive rows of the
+// (Bt, C, L) arrays and its group's B/C rows consecutive rows of (Bt, G, N, L).
+template <int NT, int RPT, int TPR>
+VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, const Tiles& tl) {
+    if (tl.u || tl.d || tl.g) {
+        const int total = q.R << q.logT;
+        const int rows = min(q.R, q.Dg - q.tile * q.R);  // real rows of this tile
+        const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
+        for (int i = q.tid; i < total; i += q.nthr) {
+            const int r = i >> q.logT;
+            const int t = i & (q.T - 1);
+            const int o = (r * q.TP + t) * tl.es;
+            if (r >= rows) {
+                if (tl.u) tl.u[o] = 0.f;
+                if (tl.d) tl.d[o] = 0.f;
+                if (tl.g) tl.g[o] = 0.f;
+                continue;
+            }
+            const size_t idx = first + (size_t)r * q.L + t;
+            if (tl.u) cp_async4(tl.u + o, static_cast<const float*>(p.u) + idx);
+            if (tl.d) cp_async4(tl.d + o, static_cast<const float*>(p.delta) + idx);
+            if (tl.g) cp_async4(tl.g + o, static_cast<const float*>(p.dy) + idx);
+        }
+    }
+    if (tl.B || tl.C) {
+        const int totalBC = q.NP << q.logT;
+        const size_t first = (size_t)(q.b * q.G + q.g) * q.N * q.L + t0;
+        const float* srcB = static_cast<const float*>(p.B) + first;
+        const float* srcC = static_cast<const float*>(p.C) + first;
+        for (int i = q.tid; i < totalBC; i += q.nthr) {
+            const int n = i >> q.logT;
+            const int t = i & (q.T - 1);
+            const int o = t * q.NS + n;
+            if (n >= q.N) {
+                if (tl.B) tl.B[o] = 0.f;
+                if (tl.C) tl.C[o] = 0.f;
+                continue;
+            }
+            const size_t idx = (size_t)n * q.L + t;
+            if (tl.B) cp_async4(tl.B + o, srcB + idx);
+            if (tl.C) cp_async4(tl.C + o, srcC + idx);
+        }
+    }
+    cp_async_commit();
+}
+
 // Copies the chunk [t0, t0 + tn) of the block's rows and of its group's B/C into the tiles:
 // float32 data with cp.async (completes later; see cp_async_wait), half data converted through
 // registers. Positions past the chunk or the group get zeros.
@@ -327,6 +369,10 @@ template <int NT, int RPT, int TPR>
 VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, const Tiles& tl) {
     const bool asyncIn = p.itype == kF32;
     const bool asyncG = p.gtype == kF32;
+    if (!p.cross && tn == q.T && asyncIn && (tl.g == nullptr || asyncG)) {
+        stage_full(p, q, t0, tl);
+        return;
+    }
     const int total = q.R << q.logT;
     for (int i = q.tid; i < total; i += q.nthr) {
         const int r = i >> q.logT;
@@ -638,8 +684,9 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                             const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
                             const float uu = cu[rr][s2];
                             const float dtu = dt * uu;
-                            // four partial sums: no serial FMA chain across the states
-                            constexpr int NA = NT >= 4 ? 4 : NT;
+                            // NT / 4 partial sums of at most four terms: short FMA chains
+                            // without an extra multiply and add per sum
+                            constexpr int NA = NT >= 8 ? NT / 4 : 1;
                             float acc[NA];
 #pragma unroll
                             for (int i = 0; i < NA; ++i) acc[i] = 0.f;
@@ -1159,14 +1206,13 @@ VM_DEV void bwd_body(const ScanParams& p) {
 #pragma unroll
                 for (int j = 0; j < NT; ++j) {
                     const float lam = fmaf(Cv[j], gg, x[rr][j]);
-                    const float a = exp2f(dt * A2[rr][j]);
-                    const float w = lam * (a * hprev[rr][j]);  // λ ā h_{t-1}
+                    x[rr][j] = exp2f(dt * A2[rr][j]) * lam;  // ā λ, the carry into step t - 1
+                    const float w = x[rr][j] * hprev[rr][j];  // λ ā h_{t-1}
                     dAacc[rr][j] = fmaf(w, dt, dAacc[rr][j]);
                     sda = fmaf(w, A2[rr][j], sda);  // Σ A λ ā h_{t-1}, times ln 2 below
                     sdu = fmaf(lam, Bv[j], sdu);    // Σ λ B
                     vq[j] = fmaf(lam, dtu, vq[j]);
                     vq[NT + j] = fmaf(gg, hcur[rr][j], vq[NT + j]);
-                    x[rr][j] = a * lam;
                 }
                 // dΔ = Σ λ (B u + A ā h_{t-1}) = u Σ λ B + Σ A λ ā h_{t-1}, summed over the
                 // lanes of the row; every lane forms the row's results, lane 0 stores them
@@ -1197,18 +1243,26 @@ VM_DEV void bwd_body(const ScanParams& p) {
         }
         __syncthreads();
 
-        // du, ddelta
+        // du, ddelta: the block's rows are consecutive rows of (Bt, C, L)
         {
             const int total = q.R << q.logT;
+            const int rows = min(q.R, q.Dg - q.tile * q.R);
+            const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
+            const bool f32 = p.gradType == kF32;
             for (int i = q.tid; i < total; i += q.nthr) {
                 const int r = i >> q.logT;
                 const int t = i & (q.T - 1);
-                const int cl = q.tile * q.R + r;
-                if (cl < q.Dg && t < tn) {
-                    const size_t idx = q.rowIndex(q.g * q.Dg + cl) * q.L + t0 + t;
-                    const float* o = rec + 4 * (r * q.TP + t) + kRecU;
-                    st(p.du, idx, o[0], p.gradType);
-                    st(p.ddelta, idx, o[1], p.gradType);
+                if (r < rows && t < tn) {
+                    const size_t idx = first + (size_t)r * q.L + t;
+                    const float2 v =
+                            *reinterpret_cast<const float2*>(rec + 4 * (r * q.TP + t) + kRecU);
+                    if (f32) {
+                        static_cast<float*>(p.du)[idx] = v.x;
+                        static_cast<float*>(p.ddelta)[idx] = v.y;
+                    } else {
+                        st(p.du, idx, v.x, p.gradType);
+                        st(p.ddelta, idx, v.y, p.gradType);
+                    }
                 }
             }
         }

@@ -76,6 +76,9 @@ inline unsigned vm_emu_dyn_smem_bytes() { return emuBlock->smemBytes; }
     std::fprintf(stderr, "kernel trap (launch geometry / shared memory check failed)\n");
     std::abort();
 }
+struct alignas(8) float2 {
+    float x, y;
+};
 struct alignas(16) float4 {
     float x, y, z, w;
 };
