@@ -364,7 +364,8 @@ VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, 
 
 // Copies the chunk [t0, t0 + tn) of the block's rows and of its group's B/C into the tiles:
 // float32 data with cp.async (completes later; see cp_async_wait), half data converted through
-// registers. Positions past the chunk or the group get zeros.
+// registers. Positions past the chunk or the group get zeros. Whole float32 chunks without a
+// direction index map take stage_full.
 template <int NT, int RPT, int TPR>
 VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, const Tiles& tl) {
     const bool asyncIn = p.itype == kF32;
@@ -577,7 +578,8 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
 // Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state),
 // local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start, optional h0).
 // WANT_Y selects the final mode (ss_fwd) or the two state-only modes (ss_fwds), which need no C
-// tile and no output sums; separate kernels keep the registers of the final mode as they are.
+// tile and no output sums; as separate kernels each is compiled (and given registers) for its
+// own work.
 //
 // Each thread streams its own rows of u and delta through registers, a group of GS steps ahead
 // (vector loads, no shared-memory round trip), computes Δ = softplus(delta + bias) itself and
