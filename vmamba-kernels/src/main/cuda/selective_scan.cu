@@ -592,7 +592,6 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
     constexpr int GS = stream_group(NT * RPT);
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
-    constexpr bool wantY = WANT_Y;
     const int bcTile = align4(q.T * q.NS);
     require(q.nthr % 32 == 0 && WANT_Y == (p.y != nullptr) && q.nthr % TPR == 0 &&
             q.NP >= q.N && q.T % GS == 0 &&
@@ -625,7 +624,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
     float au[RPT][GS], az[RPT][GS];  // the next one, already requested (PD == 2)
     load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin, cu, cz);
     if constexpr (PD == 2) load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin + GS, au, az);
-    stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, wantY ? smem + bcTile : nullptr);
+    stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, WANT_Y ? smem + bcTile : nullptr);
     for (int k = 0; k < nck; ++k) {
         const int t0 = (first + k) << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
@@ -635,7 +634,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         if (more) {
             float* nB = smem + ((k + 1) & 1) * 2 * bcTile;
             stage_bc(p, q, t0 + q.T, min(q.T, q.tEnd - t0 - q.T), nB,
-                     wantY ? nB + bcTile : nullptr);
+                     WANT_Y ? nB + bcTile : nullptr);
         }
         cp_async_wait(more);
         __syncthreads();
