@@ -125,22 +125,9 @@ public final class CudaSelectiveScan implements SelectiveScan {
                             ScanOp.BACKWARD,
                             in,
                             g.getDataType().toString(),
-                            c -> close(SelectiveScanKernels.backward(in, g, c)));
+                            c -> SelectiveScanKernels.backward(in, g, c).close());
             ScanGradients out = SelectiveScanKernels.backward(in, g, cfg);
-            for (NDArray x :
-                    new NDArray[] {
-                        out.du(),
-                        out.dDelta(),
-                        out.dA(),
-                        out.dB(),
-                        out.dC(),
-                        out.dD(),
-                        out.dDeltaBias()
-                    }) {
-                if (x != null) {
-                    x.attach(owner);
-                }
-            }
+            out.arrays().forEach(x -> x.attach(owner));
             return out;
         }
     }
@@ -311,17 +298,6 @@ public final class CudaSelectiveScan implements SelectiveScan {
 
     private static NDArray dense(NDArray x, NDManager tmp) {
         return x == null ? null : DevicePointers.contiguous(x, tmp);
-    }
-
-    private static void close(ScanGradients g) {
-        for (NDArray x :
-                new NDArray[] {
-                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
-                }) {
-            if (x != null) {
-                x.close();
-            }
-        }
     }
 
     @Override

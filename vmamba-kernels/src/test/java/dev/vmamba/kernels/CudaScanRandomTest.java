@@ -179,14 +179,7 @@ class CudaScanRandomTest {
 
     /** Moves cached reference gradients to a manager that outlives the test. */
     private static ScanGradients keep(ScanGradients g, NDManager owner) {
-        for (NDArray a :
-                new NDArray[] {
-                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
-                }) {
-            if (a != null) {
-                a.attach(owner);
-            }
-        }
+        g.arrays().forEach(a -> a.attach(owner));
         return g;
     }
 }

@@ -204,7 +204,7 @@ public final class ScanBenchmark {
             // warm-up (the first call of a shape autotunes)
             for (int i = 0; i < warmup; i++) {
                 scan.forward(inputs.get(i % sets), false).y().close();
-                close(scan.backward(inputs.get(i % sets), dys.get(i % sets)));
+                scan.backward(inputs.get(i % sets), dys.get(i % sets)).close();
             }
             double[] fwd = new double[iters];
             for (int i = 0; i < iters; i++) {
@@ -220,7 +220,7 @@ public final class ScanBenchmark {
                 NDArray dy = dys.get(i % sets);
                 ScanGradients[] g = new ScanGradients[1];
                 bwd[i] = timer.time(() -> g[0] = scan.backward(in, dy));
-                close(g[0]);
+                g[0].close();
             }
             double fwdMs = GpuTimer.median(fwd);
             double bwdMs = GpuTimer.median(bwd);
@@ -481,16 +481,5 @@ public final class ScanBenchmark {
 
     private static double num(JsonObject r, String key) {
         return r.has(key) ? r.get(key).getAsDouble() : Double.NaN;
-    }
-
-    private static void close(ScanGradients g) {
-        for (NDArray x :
-                new NDArray[] {
-                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
-                }) {
-            if (x != null) {
-                x.close();
-            }
-        }
     }
 }

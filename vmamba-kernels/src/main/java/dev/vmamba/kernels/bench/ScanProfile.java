@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.vmamba.core.scan.ScanGradients;
 import dev.vmamba.core.scan.ScanInputs;
 import dev.vmamba.kernels.CudaKernels;
 import dev.vmamba.kernels.CudaSelectiveScan;
@@ -112,7 +111,7 @@ public final class ScanProfile {
                         timer.time(
                                 () -> {
                                     if (scanOp == ScanOp.BACKWARD) {
-                                        close(scan.backward(in, dy));
+                                        scan.backward(in, dy).close();
                                     } else {
                                         scan.forward(in, false).y().close();
                                     }
@@ -137,7 +136,7 @@ public final class ScanProfile {
 
     private static void run(ScanOp op, ScanInputs in, NDArray dy, LaunchConfig cfg) {
         if (op == ScanOp.BACKWARD) {
-            close(SelectiveScanKernels.backward(in, dy, cfg));
+            SelectiveScanKernels.backward(in, dy, cfg).close();
         } else {
             SelectiveScanKernels.forward(in, false, DataType.FLOAT32, cfg).y().close();
         }
@@ -174,17 +173,6 @@ public final class ScanProfile {
                 return new int[] {1, 4, 96, 1, 3136};
             default:
                 throw new IllegalArgumentException("unknown shape " + name);
-        }
-    }
-
-    private static void close(ScanGradients g) {
-        for (NDArray x :
-                new NDArray[] {
-                    g.du(), g.dDelta(), g.dA(), g.dB(), g.dC(), g.dD(), g.dDeltaBias()
-                }) {
-            if (x != null) {
-                x.close();
-            }
         }
     }
 }
