@@ -272,6 +272,23 @@ VM_DEV void require(bool ok) {
     }
 }
 
+// This thread's states of its row rr: A·log2(e) (ā = 2^(Δ·A2)) and the carry entering the span
+// from `carry` ((rows, spans, N), h0 or the reverse carries; null: zero). States past N and rows
+// past the group get zeros.
+template <int NT, int RPT, int TPR>
+VM_DEV void row_states(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int rr, const float* carry,
+                       float (&A2)[NT], float (&h)[NT]) {
+    const bool ok = q.rowOk(rr);
+    const int c = q.channel(rr);
+#pragma unroll
+    for (int j = 0; j < NT; ++j) {
+        const int n = q.sg * NT + j;
+        const bool on = ok && n < q.N;
+        A2[j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
+        h[j] = (on && carry) ? carry[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
+    }
+}
+
 // ---- staging: cp.async double buffering ---------------------------------------------------
 
 // Copies one float global -> shared without passing through registers (sm_80+), so the loads of
@@ -607,13 +624,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
         bias[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
         sumD[rr] = 0.f;
-#pragma unroll
-        for (int j = 0; j < NT; ++j) {
-            const int n = q.sg * NT + j;
-            const bool on = ok && n < q.N;
-            A2[rr][j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
-            h[rr][j] = (on && p.h0) ? p.h0[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
-        }
+        row_states(p, q, rr, p.h0, A2[rr], h[rr]);
     }
 
     const int first = q.tBegin >> q.logT;
@@ -796,13 +807,7 @@ VM_DEV void fwd_tiled_body(const ScanParams& p) {
         const int c = q.channel(rr);
         Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
         sumD[rr] = 0.f;
-#pragma unroll
-        for (int j = 0; j < NT; ++j) {
-            const int n = q.sg * NT + j;
-            const bool on = ok && n < q.N;
-            A2[rr][j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
-            h[rr][j] = (on && p.h0) ? p.h0[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
-        }
+        row_states(p, q, rr, p.h0, A2[rr], h[rr]);
     }
 
     const int first = q.tBegin >> q.logT;
@@ -910,14 +915,8 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
     float A2[RPT][NT], x[RPT][NT], sumD[RPT];
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
-        const int c = q.channel(rr);
         sumD[rr] = 0.f;
-#pragma unroll
-        for (int j = 0; j < NT; ++j) {
-            const int n = q.sg * NT + j;
-            A2[rr][j] = (q.rowOk(rr) && n < q.N) ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
-            x[rr][j] = 0.f;
-        }
+        row_states(p, q, rr, nullptr, A2[rr], x[rr]);
     }
     const int cFirst = q.tBegin >> q.logT;
     const int cLast = (q.tEnd - 1) >> q.logT;
@@ -1126,14 +1125,9 @@ VM_DEV void bwd_body(const ScanParams& p) {
         Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
         dDacc[rr] = 0.f;
         dbacc[rr] = 0.f;
+        row_states(p, q, rr, p.mu, A2[rr], x[rr]);
 #pragma unroll
-        for (int j = 0; j < NT; ++j) {
-            const int n = q.sg * NT + j;
-            const bool on = ok && n < q.N;
-            A2[rr][j] = on ? p.A[(size_t)c * q.N + n] * kLog2e : 0.f;
-            x[rr][j] = (on && p.mu) ? p.mu[(q.rowIndex(c) * p.nSpans + q.span) * q.N + n] : 0.f;
-            dAacc[rr][j] = 0.f;
-        }
+        for (int j = 0; j < NT; ++j) dAacc[rr][j] = 0.f;
     }
 
     const int cFirst = q.tBegin >> q.logT;
