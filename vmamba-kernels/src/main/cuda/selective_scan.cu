@@ -50,7 +50,7 @@ constexpr float kLn2 = 0.6931471805599453f;
 enum DType : int { kF32 = 0, kF16 = 1, kBF16 = 2 };
 
 // Every argument of every kernel, passed by value. The Java side (ScanParams.java) writes the
-// same layout: 23 pointers, then 22 ints.
+// same layout: 23 pointers, then 24 ints.
 struct ScanParams {
     const void* u;           // (Bt, C, L) itype; fused: (Bt, D, H*W)
     const void* delta;       // (Bt, C, L) itype; fused: pixel order
@@ -97,8 +97,11 @@ struct ScanParams {
     int reverse;      // ss_combine: chain spans right to left
     int vecIn;        // u and delta float32, 16-byte aligned rows (L % 4 == 0): vector loads
     int vecOut;       // y float32 with 16-byte aligned rows: vector stores
+    int ckptShift;    // final-mode forward with ckpt: log2 of the checkpoint stride (the
+                      // backward's chunk), a multiple of the register group
+    int ckptChunks;   // final-mode forward with ckpt: checkpoints per row (L / stride, rounded up)
 };
-static_assert(sizeof(ScanParams) == 272, "ScanParams layout must match ScanParams.java");
+static_assert(sizeof(ScanParams) == 280, "ScanParams layout must match ScanParams.java");
 
 VM_DEV float ld(const void* p, size_t i, int dt) {
     if (dt == kF16) return __half2float(static_cast<const __half*>(p)[i]);
@@ -592,17 +595,18 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state),
+// Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state, and
+// optionally ckpt: the states the backward starts its chunks from, every 2^ckptShift steps),
 // local (hEnd + sumDelta per span, no y), checkpoint (ckpt at every chunk start, optional h0).
 // WANT_Y selects the final mode (ss_fwd) or the two state-only modes (ss_fwds), which need no C
-// tile and no output sums; as separate kernels each is compiled (and given registers) for its
-// own work.
+// tile and no output sums; SAVE the final mode with ckpt (ss_fwdc). As separate kernels each is
+// compiled (and given registers) for its own work.
 //
 // Each thread streams its own rows of u and delta through registers, a group of GS steps ahead
 // (vector loads, no shared-memory round trip), computes Δ = softplus(delta + bias) itself and
 // writes y from registers; only B and C, shared by all rows of the block, go through shared
 // memory (two cp.async buffers of one chunk each).
-template <int NT, int RPT, int TPR, bool WANT_Y>
+template <int NT, int RPT, int TPR, bool WANT_Y, bool SAVE = false>
 VM_DEV void fwd_stream_body(const ScanParams& p) {
     // steps per register group: deeper for few states per thread (memory-bound), where more
     // loads must be in flight per thread
@@ -612,6 +616,8 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
     const int bcTile = align4(q.T * q.NS);
     require(q.nthr % 32 == 0 && WANT_Y == (p.y != nullptr) && q.nthr % TPR == 0 &&
             q.NP >= q.N && q.T % GS == 0 &&
+            (!WANT_Y || SAVE == (p.ckpt != nullptr)) &&
+            (!SAVE || ((1 << p.ckptShift) % GS == 0 && p.ckptChunks > 0)) &&
             (unsigned)(4 * bcTile) * 4u <= dyn_smem_bytes());
 
     float A2[RPT][NT], h[RPT][NT], Dv[RPT], bias[RPT], sumD[RPT];
@@ -662,6 +668,24 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
             }
         }
         for (int tg = 0; tg < tn; tg += GS) {
+            if constexpr (SAVE) {
+                // saved for the backward: the state entering every ckptShift-aligned step (the
+                // backward's chunk starts; the stride is a multiple of GS, so every one of them
+                // starts a group). Stored before the group's loads are requested: after them it
+                // cost 25 more registers.
+                const int t = t0 + tg;
+                if ((t & ((1 << p.ckptShift) - 1)) == 0) {
+                    const bool vecCk = vector_states(p.ckpt, q.N);
+#pragma unroll
+                    for (int rr = 0; rr < RPT; ++rr) {
+                        if (!q.rowOk(rr)) continue;
+                        float* dst = p.ckpt + (q.rowIndex(q.channel(rr)) * p.ckptChunks +
+                                               (t >> p.ckptShift)) *
+                                                      q.N;
+                        put_states<NT>(dst, q.sg, q.N, vecCk, h[rr]);
+                    }
+                }
+            }
             float nu[RPT][GS], nz[RPT][GS];
             load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + PD * GS, nu, nz);
             float yv[RPT][GS], dtv[RPT][GS];
@@ -1826,9 +1850,11 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     if (p.last) p.last[(size_t)bc * N + n] = H;
 }
 
-// Kernel entry points: ss_{fwd,fwds,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread, rows
-// per thread, threads per row); fwds is the state-only forward (local and checkpoint passes), fwdx
-// the forward of the fused cross-scan. The Java launch-config table lists exactly these
+// Kernel entry points: ss_{fwd,fwds,fwdc,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread,
+// rows per thread, threads per row); fwds is the state-only forward (local and checkpoint passes),
+// fwdc the final-mode forward that also saves the backward's chunk states (its own kernel: the
+// stores cost the plain forward up to 25 registers otherwise), fwdx the forward of the fused
+// cross-scan. The Java launch-config table lists exactly these
 // combinations.
 #define VM_INSTANTIATE(NT, RPT, TPR)                                                        \
     VM_KERNEL void ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
@@ -1836,6 +1862,9 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     }                                                                                       \
     VM_KERNEL void ss_fwds_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
         vmscan::fwd_stream_body<NT, RPT, TPR, false>(p);                                    \
+    }                                                                                       \
+    VM_KERNEL void ss_fwdc_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
+        vmscan::fwd_stream_body<NT, RPT, TPR, true, true>(p);                               \
     }                                                                                       \
     VM_KERNEL void ss_fwdx_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
         vmscan::fwd_tiled_body<NT, RPT, TPR>(p);                                            \

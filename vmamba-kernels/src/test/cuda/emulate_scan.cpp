@@ -173,11 +173,13 @@ struct Cfg {
 
 #define K3(NT, RPT, TPR)                                                                      \
     {NT, RPT, TPR, ss_fwd_##NT##_##RPT##_##TPR, ss_fwdx_##NT##_##RPT##_##TPR,                   \
-     ss_bwdlocal_##NT##_##RPT##_##TPR, ss_bwd_##NT##_##RPT##_##TPR, ss_fwds_##NT##_##RPT##_##TPR}
+     ss_bwdlocal_##NT##_##RPT##_##TPR, ss_bwd_##NT##_##RPT##_##TPR, ss_fwds_##NT##_##RPT##_##TPR, \
+     ss_fwdc_##NT##_##RPT##_##TPR}
 struct KEntry {
     int nt, rpt, tpr;
     Kernel fwd, fwdx, bwdlocal, bwd;
     Kernel fwds;  // state-only forward (local and checkpoint passes); the warp layout's fwd does all
+    Kernel fwdc = nullptr;  // final-mode forward saving the backward's chunk states (thread per row)
     Kernel states() const { return fwds ? fwds : fwd; }
 };
 #define KROWS(NT, TPR) K3(NT, 1, TPR), K3(NT, 2, TPR), K3(NT, 4, TPR)
@@ -378,8 +380,17 @@ static int grid_x(const Problem& p, const Cfg& c, int nthr) {
     return p.Bt * p.G * ((p.Dg + R - 1) / R);
 }
 
-// forward plan: one span, or local + combine + final
-static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>& last) {
+// Where a forward also saves the backward's checkpoints (CudaSelectiveScan.forwardForBackward):
+// the buffer, log2 of its stride (the backward's chunk) and checkpoints per row.
+struct Saved {
+    float* ckpt = nullptr;
+    int shift = 0;
+    int chunks = 0;
+};
+
+// forward plan: one span, or local + combine + final; `save` goes to the final pass only
+static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>& last,
+                    Saved save = {}) {
     const int nthr = c.rowThreads * c.tpr;
     const KEntry& k = kernels(c);
     const int C = p.Cch(), N = p.N, L = p.L;
@@ -393,13 +404,18 @@ static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>
     const int gx = grid_x(p, c, nthr);
     const unsigned sm = smem_bytes(p.cross ? "fwdtiled" : "fwd", c, nthr);
     const Kernel fk = p.cross ? k.fwdx : k.fwd;
+    // the final pass; with saved states the thread-per-row layout's own kernel
+    const Kernel fin = save.ckpt && k.fwdc ? k.fwdc : fk;
     y.assign(p.cross ? (size_t)p.Bt * p.Dg * L : (size_t)p.Bt * C * L,
              p.cross ? 0.f : std::numeric_limits<float>::quiet_NaN());
     last.assign((size_t)p.Bt * C * N, std::numeric_limits<float>::quiet_NaN());
     if (nSpans == 1) {
         s.y = y.data();
         s.last = last.data();
-        launch(fk, gx, 1, nthr, sm, s);
+        s.ckpt = save.ckpt;
+        s.ckptShift = save.shift;
+        s.ckptChunks = save.chunks;
+        launch(fin, gx, 1, nthr, sm, s);
         return;
     }
     std::vector<float> hEnd((size_t)p.Bt * C * nSpans * N, NAN), sumD((size_t)p.Bt * C * nSpans, NAN),
@@ -418,16 +434,21 @@ static void forward(Problem& p, Cfg c, std::vector<float>& y, std::vector<float>
     f.nChunks = nChunks;
     f.h0 = carry.data();
     f.y = y.data();
-    launch(fk, gx, nSpans, nthr, sm, f);
+    f.ckpt = save.ckpt;
+    f.ckptShift = save.shift;
+    f.ckptChunks = save.chunks;
+    launch(fin, gx, nSpans, nthr, sm, f);
 }
 
 struct Grads {
     std::vector<float> du, ddelta, dA, dB, dC, dD, dbias;
 };
 
-static void backward(Problem& p, Cfg c, Grads& gr) {
+// backward plan; with `saved` (checkpoints from the forward) the state passes are skipped
+static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* saved = nullptr) {
     const int nthr = c.rowThreads * c.tpr;
-    const bool own = c.time && !c.globalCkpt;  // the backward computes its checkpoints itself
+    // the backward computes its checkpoints itself
+    const bool own = c.time && !c.globalCkpt && saved == nullptr;
     const KEntry& k = kernels(c);
     const int C = p.Cch(), N = p.N, L = p.L;
     const int nChunks = (L + c.chunk - 1) / c.chunk;
@@ -447,8 +468,9 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
     gr.dD.assign(C, 0);
     gr.dbias.assign(C, 0);
     std::vector<float> ckpt((size_t)p.Bt * C * nChunks * N, NAN);
+    if (saved != nullptr) ckpt = *saved;
     std::vector<float> mu, start;
-    if (nSpans == 1 && own) {
+    if (nSpans == 1 && (own || saved != nullptr)) {
         // nothing before the backward
     } else if (nSpans == 1) {
         ScanParams f = base_params(p, sc, nthr);
@@ -467,11 +489,13 @@ static void backward(Problem& p, Cfg c, Grads& gr) {
         ScanParams local = f;
         local.hEnd = hEnd.data();
         local.sumDelta = sumD.data();
-        launch(ks.states(), sgx, nSpans, nthr, smem_bytes("fwd", sc, nthr), local);
-        local.ckpt = start.data();
-        local.reverse = 0;
-        launch_combine(local);
-        if (!own) {
+        if (saved == nullptr) {
+            launch(ks.states(), sgx, nSpans, nthr, smem_bytes("fwd", sc, nthr), local);
+            local.ckpt = start.data();
+            local.reverse = 0;
+            launch_combine(local);
+        }
+        if (!own && saved == nullptr) {
             ScanParams fin = f;
             fin.h0 = start.data();
             fin.ckpt = ckpt.data();
@@ -537,6 +561,35 @@ static void check_plain(Problem& p, Cfg c, bool bwd = true) {
     if (!bwd) return;
     Grads g;
     backward(p, c, g);
+    expect("du", g.du, r.du, 1e-3);
+    expect("ddelta", g.ddelta, r.ddelta, 1e-3);
+    expect("dA", g.dA, r.dA, 1e-3);
+    expect("dB", g.dB, r.dB, 1e-3);
+    expect("dC", g.dC, r.dC, 1e-3);
+    if (p.hasD) expect("dD", g.dD, r.dD, 1e-3);
+    if (p.hasBias) expect("dbias", g.dbias, r.dbias, 1e-3);
+}
+
+// training plan: a forward with configuration `fc` also saves the checkpoints of the backward's
+// configuration `bc`; the backward then starts from them instead of its state passes
+static void check_saved(Problem& p, Cfg fc, Cfg bc) {
+    std::printf("saved: forward %s\n", name(p, fc).c_str());
+    std::printf("       backward %s\n", name(p, bc).c_str());
+    if (!bc.time && (fc.time || bc.chunk % vmscan::stream_group(fc.nt * fc.rpt) != 0)) {
+        std::printf("invalid test config\n");
+        std::abort();
+    }
+    Ref r = reference(p);
+    const int nChunks = (p.L + bc.chunk - 1) / bc.chunk;
+    std::vector<float> ckpt((size_t)p.Bt * p.Cch() * nChunks * p.N, NAN);
+    Saved sv{ckpt.data(), 0, nChunks};
+    while ((1 << sv.shift) < bc.chunk) ++sv.shift;
+    std::vector<float> y, last;
+    forward(p, fc, y, last, sv);
+    expect("y (saving)", y, r.y);
+    expect("last (saving)", last, r.last);
+    Grads g;
+    backward(p, bc, g, &ckpt);
     expect("du", g.du, r.du, 1e-3);
     expect("ddelta", g.ddelta, r.ddelta, 1e-3);
     expect("dA", g.dA, r.dA, 1e-3);
@@ -710,6 +763,21 @@ int main() {
         for (Cfg k : {t2, s1}) check_plain(c, k);
         Problem d = make(1, 2, 2, 1, 1, true, true, true, rng);
         check_plain(d, t1);
+    }
+    // checkpoints saved by the forward for the backward: the stage-1 pair of configurations
+    // (the forward's groups shorter than, or as long as, the backward's chunk), spans on either
+    // side, fewer states than slots, and the warp-per-row pair with spans
+    {
+        std::mt19937 rng(13);
+        Problem a = make(2, 2, 40, 16, 43, true, true, true, rng);
+        check_saved(a, Cfg{4, 1, 4, 32, 32, 0}, Cfg{4, 2, 4, 16, 8, 0});
+        check_saved(a, Cfg{8, 1, 2, 32, 16, 2}, Cfg{4, 1, 4, 32, 8, 3});
+        check_saved(a, Cfg{4, 2, 4, 16, 8, 0}, Cfg{4, 2, 4, 16, 8, 2});
+        Problem b = make(1, 2, 3, 5, 30, true, false, true, rng, true);
+        check_saved(b, Cfg{4, 1, 2, 32, 16, 0}, Cfg{8, 1, 1, 32, 8, 1});
+        Problem t = make(2, 2, 3, 1, 300, true, true, true, rng);
+        check_saved(t, Cfg{1, 2, 1, 64, 128, 0, true}, Cfg{1, 1, 1, 64, 128, 0, true});
+        check_saved(t, Cfg{1, 1, 1, 64, 128, 1, true}, Cfg{1, 2, 1, 32, 128, 2, true});
     }
     // fused cross-scan forward, all modes, H != W, plain and split
     check_cross(1, 2, 3, 4, 3, 5, Cfg{4, 1, 1, 32, 4, 0}, rng);

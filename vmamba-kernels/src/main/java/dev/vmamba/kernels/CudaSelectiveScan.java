@@ -91,25 +91,35 @@ public final class CudaSelectiveScan implements SelectiveScan {
         NDManager owner = inputs.u().getManager();
         try (NDManager tmp = owner.newSubManager()) {
             ScanInputs in = dense(inputs, tmp);
-            LaunchConfig cfg =
-                    config(
-                            ScanOp.FORWARD,
-                            in,
-                            outputType.toString(),
-                            c -> {
-                                ScanOutput o =
-                                        SelectiveScanKernels.forward(
-                                                in, returnLastState, outputType, c);
-                                o.y().close();
-                                if (o.lastState() != null) {
-                                    o.lastState().close();
-                                }
-                            });
+            LaunchConfig cfg = forwardConfig(in, returnLastState, outputType);
             ScanOutput out = SelectiveScanKernels.forward(in, returnLastState, outputType, cfg);
-            out.y().attach(owner);
-            if (out.lastState() != null) {
-                out.lastState().attach(owner);
-            }
+            attach(out, owner);
+            return out;
+        }
+    }
+
+    /**
+     * The forward for training (float32 output): it also saves the state entering every chunk of
+     * the backward's launch configuration ({@link ChunkStates}), so that {@link
+     * #backward(ScanInputs, NDArray, ScanOutput)} skips the backward's state-only forward passes.
+     * The backward configuration is the one the two-argument backward would use (autotuned on the
+     * first call of a shape, timing the backward with a dy of ones). Where the forward's
+     * configuration cannot write those states (one thread-per-row and one warp-per-row, or a
+     * backward chunk that is not a whole number of the forward's register groups) the output has no
+     * residuals and the backward recomputes.
+     */
+    @Override
+    public ScanOutput forwardForBackward(ScanInputs inputs, boolean returnLastState) {
+        NDManager owner = inputs.u().getManager();
+        try (NDManager tmp = owner.newSubManager()) {
+            ScanInputs in = dense(inputs, tmp);
+            LaunchConfig fwd = forwardConfig(in, returnLastState, DataType.FLOAT32);
+            LaunchConfig bwd = backwardConfig(in, DataType.FLOAT32, null, tmp);
+            LaunchConfig saveFor = SelectiveScanKernels.canSave(fwd, bwd) ? bwd : null;
+            ScanOutput out =
+                    SelectiveScanKernels.forward(
+                            in, returnLastState, DataType.FLOAT32, fwd, saveFor);
+            attach(out, owner);
             return out;
         }
     }
@@ -120,15 +130,79 @@ public final class CudaSelectiveScan implements SelectiveScan {
         try (NDManager tmp = owner.newSubManager()) {
             ScanInputs in = dense(inputs, tmp);
             NDArray g = DevicePointers.contiguous(dy, tmp);
-            LaunchConfig cfg =
-                    config(
-                            ScanOp.BACKWARD,
-                            in,
-                            g.getDataType().toString(),
-                            c -> SelectiveScanKernels.backward(in, g, c).close());
+            LaunchConfig cfg = backwardConfig(in, g.getDataType(), g, tmp);
             ScanGradients out = SelectiveScanKernels.backward(in, g, cfg);
             out.arrays().forEach(x -> x.attach(owner));
             return out;
+        }
+    }
+
+    /**
+     * The backward from the chunk states {@link #forwardForBackward} saved: no state pass, the
+     * configuration they were saved for. Without {@link ChunkStates} residuals it recomputes.
+     *
+     * @throws IllegalArgumentException if the saved states do not fit these inputs
+     */
+    @Override
+    public ScanGradients backward(ScanInputs inputs, NDArray dy, ScanOutput forward) {
+        if (forward == null || !(forward.residuals() instanceof ChunkStates saved)) {
+            return backward(inputs, dy);
+        }
+        NDManager owner = inputs.u().getManager();
+        try (NDManager tmp = owner.newSubManager()) {
+            ScanInputs in = dense(inputs, tmp);
+            NDArray g = DevicePointers.contiguous(dy, tmp);
+            ScanGradients out =
+                    SelectiveScanKernels.backward(in, g, saved.backwardConfig(), saved.states());
+            out.arrays().forEach(x -> x.attach(owner));
+            return out;
+        }
+    }
+
+    private LaunchConfig forwardConfig(
+            ScanInputs in, boolean returnLastState, DataType outputType) {
+        return config(
+                ScanOp.FORWARD,
+                in,
+                outputType.toString(),
+                c -> {
+                    ScanOutput o = SelectiveScanKernels.forward(in, returnLastState, outputType, c);
+                    o.y().close();
+                    if (o.lastState() != null) {
+                        o.lastState().close();
+                    }
+                });
+    }
+
+    /**
+     * The backward's configuration for a dy of this type; when it has to be timed, the trials run
+     * with {@code dy}, or without one (the training forward) with a dy of ones in a sub-manager of
+     * {@code tmp}.
+     */
+    private LaunchConfig backwardConfig(ScanInputs in, DataType dyType, NDArray dy, NDManager tmp) {
+        return config(
+                ScanOp.BACKWARD,
+                in,
+                dyType.toString(),
+                c -> {
+                    if (dy != null) {
+                        SelectiveScanKernels.backward(in, dy, c).close();
+                        return;
+                    }
+                    try (NDManager trial = tmp.newSubManager()) {
+                        NDArray ones = trial.ones(in.u().getShape(), dyType, in.device());
+                        SelectiveScanKernels.backward(in, ones, c).close();
+                    }
+                });
+    }
+
+    private static void attach(ScanOutput out, NDManager owner) {
+        out.y().attach(owner);
+        if (out.lastState() != null) {
+            out.lastState().attach(owner);
+        }
+        if (out.residuals() != null) {
+            out.residuals().arrays().forEach(x -> x.attach(owner));
         }
     }
 

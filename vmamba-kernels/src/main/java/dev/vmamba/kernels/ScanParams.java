@@ -5,14 +5,14 @@ import java.nio.ByteOrder;
 
 /**
  * The by-value argument of every kernel: a little-endian image of the {@code ScanParams} struct of
- * {@code selective_scan.cu} (23 device pointers, then 22 ints; 272 bytes, checked by a {@code
+ * {@code selective_scan.cu} (23 device pointers, then 24 ints; 280 bytes, checked by a {@code
  * static_assert} there). Field order here and there must agree; {@link Ptr} and {@link Int} list
  * them in that order.
  */
 final class ScanParams {
 
     /** Size of the struct in bytes. */
-    static final int SIZE = 272;
+    static final int SIZE = 280;
 
     /** Pointer fields, in struct order (8 bytes each). */
     enum Ptr {
@@ -64,7 +64,9 @@ final class ScanParams {
         WIDTH,
         REVERSE,
         VEC_IN,
-        VEC_OUT
+        VEC_OUT,
+        CKPT_SHIFT,
+        CKPT_CHUNKS
     }
 
     private static final int INT_BASE = Ptr.values().length * 8;

@@ -36,6 +36,9 @@ import dev.vmamba.kernels.ScanParams.Ptr;
  *       ss_fwds} in checkpoint mode, or local pass + combine with spans), with spans also the
  *       reverse carries ({@code ss_bwdlocal} + reverse combine), then {@code ss_bwd}, which rescans
  *       each chunk from its checkpoint and walks it backwards;
+ *   <li>training: the forward's final pass also writes the state entering each of the backward's
+ *       chunks ({@link ChunkStates}), and the backward from those saved states skips its state
+ *       passes (with spans it still computes the reverse carries);
  *   <li>fused cross-scan: the forward plan reading the {@code (B, D, H, W)} activations and the
  *       pixel-order projections through the direction index maps and adding every direction's
  *       output into the merged {@code (B, D, L)} result.
@@ -62,6 +65,31 @@ public final class SelectiveScanKernels {
      */
     public static ScanOutput forward(
             ScanInputs in, boolean returnLastState, DataType outputType, LaunchConfig config) {
+        return forward(in, returnLastState, outputType, config, null);
+    }
+
+    /**
+     * Forward selective scan that also saves, for a backward with configuration {@code saveFor},
+     * the state entering each of that backward's chunks, so that {@link #backward(ScanInputs,
+     * NDArray, LaunchConfig, NDArray)} skips its state passes. The forward writes them from its
+     * registers at the start of a register group, so the backward's chunk must be a whole number of
+     * the forward's groups ({@link #canSave}).
+     *
+     * @param in the arguments (contiguous, on one GPU)
+     * @param returnLastState whether to return the final state
+     * @param outputType {@link DataType#FLOAT32} or the inputs' element type
+     * @param config the forward's launch configuration
+     * @param saveFor the backward's launch configuration, or null to save nothing
+     * @return y, optionally the last state, and with {@code saveFor} the residuals: {@code (Bt, C,
+     *     chunks, N)} float32 chunk states and {@code saveFor}
+     * @throws IllegalArgumentException if an argument or a configuration does not fit
+     */
+    public static ScanOutput forward(
+            ScanInputs in,
+            boolean returnLastState,
+            DataType outputType,
+            LaunchConfig config,
+            LaunchConfig saveFor) {
         ScanShape s = validate(in);
         DataType it = in.u().getDataType();
         if (outputType != DataType.FLOAT32 && outputType != it) {
@@ -72,9 +100,23 @@ public final class SelectiveScanKernels {
         Device device = in.device();
         CudaDevice dev = cuda(device);
         LaunchConfigs.check(ScanOp.FORWARD, config, s, dev.maxSharedBytes());
+        if (saveFor != null) {
+            LaunchConfigs.check(ScanOp.BACKWARD, saveFor, s, dev.maxSharedBytes());
+            if (!canSave(config, saveFor)) {
+                throw new IllegalArgumentException(
+                        "the forward configuration "
+                                + config
+                                + " cannot save the chunk states of the backward configuration "
+                                + saveFor);
+            }
+        }
         NDManager owner = in.u().getManager();
         NDArray y =
                 owner.create(new Shape(s.batch(), s.channels(), s.length()), outputType, device);
+        NDArray saved =
+                saveFor == null
+                        ? null
+                        : owner.create(chunkStatesShape(s, saveFor), DataType.FLOAT32, device);
         NDArray last =
                 returnLastState
                         ? owner.create(
@@ -87,8 +129,35 @@ public final class SelectiveScanKernels {
                 baseParams(in, s)
                         .set(Int.OTYPE, code(outputType))
                         .set(Int.VEC_OUT, vectorRows(outputType, s.length(), yAddr) ? 1 : 0);
+        if (saved != null) {
+            p.set(Ptr.CKPT, DevicePointers.address(saved))
+                    .set(Int.CKPT_SHIFT, Integer.numberOfTrailingZeros(saveFor.chunk()))
+                    .set(Int.CKPT_CHUNKS, saveFor.chunks(s.length()));
+        }
         runForward(dev, p, config, s, yAddr, address(last), owner, device, false);
-        return new ScanOutput(y, last);
+        return new ScanOutput(y, last, saved == null ? null : new ChunkStates(saved, saveFor));
+    }
+
+    /**
+     * Whether a forward with configuration {@code fwd} can save the chunk states of a backward with
+     * configuration {@code bwd}: both warp-per-row (their chunks are the same 128-step tile), or
+     * both thread-per-row with the backward's chunk a multiple of the forward's register group.
+     *
+     * @param fwd the forward's configuration
+     * @param bwd the backward's configuration
+     * @return whether {@link #forward(ScanInputs, boolean, DataType, LaunchConfig, LaunchConfig)}
+     *     accepts the pair
+     */
+    public static boolean canSave(LaunchConfig fwd, LaunchConfig bwd) {
+        if (fwd.warpPerRow() || bwd.warpPerRow()) {
+            return fwd.warpPerRow() && bwd.warpPerRow();
+        }
+        return bwd.chunk() % fwd.streamGroup() == 0;
+    }
+
+    /** The shape of the chunk states a backward with this configuration starts from. */
+    static Shape chunkStatesShape(ScanShape s, LaunchConfig bwd) {
+        return new Shape(s.batch(), s.channels(), bwd.chunks(s.length()), s.dState());
     }
 
     /**
@@ -103,6 +172,23 @@ public final class SelectiveScanKernels {
      * @throws IllegalArgumentException if an argument or the configuration does not fit
      */
     public static ScanGradients backward(ScanInputs in, NDArray dy, LaunchConfig config) {
+        return backward(in, dy, config, null);
+    }
+
+    /**
+     * Backward selective scan from the chunk states a forward saved ({@link #forward(ScanInputs,
+     * boolean, DataType, LaunchConfig, LaunchConfig)} with this configuration): the state passes
+     * are skipped, the rest is as {@link #backward(ScanInputs, NDArray, LaunchConfig)}.
+     *
+     * @param in the arguments of the forward call (contiguous, on one GPU)
+     * @param dy the upstream gradient {@code (Bt, C, L)}, float32 or the inputs' type
+     * @param config the launch configuration the states were saved for
+     * @param chunkStates {@code (Bt, C, chunks, N)} float32 on u's device, or null to recompute
+     * @return the gradients
+     * @throws IllegalArgumentException if an argument or the configuration does not fit
+     */
+    public static ScanGradients backward(
+            ScanInputs in, NDArray dy, LaunchConfig config, NDArray chunkStates) {
         ScanShape s = validate(in);
         DataType it = in.u().getDataType();
         if (dy == null || !dy.getShape().equals(in.u().getShape())) {
@@ -125,6 +211,10 @@ public final class SelectiveScanKernels {
         Device device = in.device();
         CudaDevice dev = cuda(device);
         LaunchConfigs.check(ScanOp.BACKWARD, config, s, dev.maxSharedBytes());
+        if (chunkStates != null) {
+            requireChunkStates(chunkStates, chunkStatesShape(s, config), device);
+        }
+        boolean saved = chunkStates != null;
 
         int b = s.batch();
         int c = s.channels();
@@ -162,7 +252,7 @@ public final class SelectiveScanKernels {
         int fgx = gridX(pass, s);
         int fblock = pass.blockThreads(n);
         // the warp-per-row backward can compute its checkpoints itself (one launch fewer)
-        boolean own = config.warpOwnCheckpoints(l);
+        boolean own = !saved && config.warpOwnCheckpoints(l);
         long states = (long) b * c * spans * n;
         long sums = (long) b * c * spans;
         // temporaries: checkpoints (unless the backward makes its own); with spans the local end
@@ -171,18 +261,18 @@ public final class SelectiveScanKernels {
                 new Workspace(
                         owner,
                         device,
-                        own ? 0 : (long) b * c * nChunks * n,
+                        own || saved ? 0 : (long) b * c * nChunks * n,
                         spans == 1 ? 0 : states,
                         spans == 1 ? 0 : sums,
                         spans == 1 ? 0 : states,
                         spans == 1 ? 0 : states,
                         spans == 1 ? 0 : sums,
                         spans == 1 ? 0 : states)) {
-            long ckpt = own ? 0 : ws.address(0);
+            long ckpt = saved ? DevicePointers.address(chunkStates) : own ? 0 : ws.address(0);
             long mu = 0;
             long start = 0;
             if (spans == 1) {
-                if (!own) {
+                if (!own && !saved) {
                     ScanParams f =
                             base.copy()
                                     .set(Int.SPAN_CHUNKS, nChunks)
@@ -201,11 +291,15 @@ public final class SelectiveScanKernels {
                                 .set(Int.SPAN_CHUNKS, span)
                                 .set(Int.N_SPANS, spans)
                                 .set(Int.N_CHUNKS, nChunks);
-                ScanParams local =
-                        f.copy().set(Ptr.H_END, ws.address(1)).set(Ptr.SUM_DELTA, ws.address(2));
-                dev.launch(fwd, fgx, spans, fblock, fwdSmem, local);
-                combine(dev, local.copy().set(Ptr.CKPT, start), s);
-                if (!own) {
+                if (!saved) {
+                    ScanParams local =
+                            f.copy()
+                                    .set(Ptr.H_END, ws.address(1))
+                                    .set(Ptr.SUM_DELTA, ws.address(2));
+                    dev.launch(fwd, fgx, spans, fblock, fwdSmem, local);
+                    combine(dev, local.copy().set(Ptr.CKPT, start), s);
+                }
+                if (!own && !saved) {
                     dev.launch(
                             fwd,
                             fgx,
@@ -350,8 +444,14 @@ public final class SelectiveScanKernels {
         int l = s.length();
         int nChunks = cfg.chunks(l);
         int spans = cfg.spans(l);
-        CudaDevice.Kernel fwd = dev.kernel((cross ? "ss_fwdx_" : "ss_fwd_") + cfg.kernelSuffix(n));
-        CudaDevice.Kernel localKernel = cross ? fwd : dev.kernel(stateKernel(cfg, n));
+        // saved chunk states (base's CKPT) are written by the final pass only, in the thread-per-
+        // row layout by its own kernel (ss_fwdc: the stores would cost ss_fwd registers)
+        long saveTo = base.get(Ptr.CKPT);
+        String finalKernel =
+                cross ? "ss_fwdx_" : saveTo != 0 && !cfg.warpPerRow() ? "ss_fwdc_" : "ss_fwd_";
+        CudaDevice.Kernel fwd = dev.kernel(finalKernel + cfg.kernelSuffix(n));
+        CudaDevice.Kernel localKernel =
+                cross ? fwd : dev.kernel(stateKernel(cfg, n)); // local pass of spans
         int block = cfg.blockThreads(n);
         int smem = cfg.sharedBytes(cross ? LaunchConfig.Kind.FWD_TILED : LaunchConfig.Kind.FWD, n);
         int gx = gridX(cfg, s);
@@ -360,8 +460,10 @@ public final class SelectiveScanKernels {
         p.set(Int.SPAN_CHUNKS, cfg.spanChunksFor(l))
                 .set(Int.N_SPANS, spans)
                 .set(Int.N_CHUNKS, nChunks);
+        p.set(Ptr.CKPT, 0);
+        ScanParams fin = p.copy().set(Ptr.CKPT, saveTo).set(Ptr.Y, y);
         if (spans == 1) {
-            dev.launch(fwd, gx, 1, block, smem, p.copy().set(Ptr.Y, y).set(Ptr.LAST, last));
+            dev.launch(fwd, gx, 1, block, smem, fin.set(Ptr.LAST, last));
             return;
         }
         // temporaries of the two-level plan: local end states, step sums, start states
@@ -371,8 +473,7 @@ public final class SelectiveScanKernels {
                     p.copy().set(Ptr.H_END, ws.address(0)).set(Ptr.SUM_DELTA, ws.address(1));
             dev.launch(localKernel, gx, spans, block, smem, local);
             combine(dev, local.copy().set(Ptr.CKPT, ws.address(2)).set(Ptr.LAST, last), s);
-            dev.launch(
-                    fwd, gx, spans, block, smem, p.copy().set(Ptr.H0, ws.address(2)).set(Ptr.Y, y));
+            dev.launch(fwd, gx, spans, block, smem, fin.set(Ptr.H0, ws.address(2)));
         }
     }
 
@@ -481,6 +582,23 @@ public final class SelectiveScanKernels {
                             + " "
                             + x.getShape()
                             + " must be contiguous (dense, row-major) for the CUDA kernels");
+        }
+    }
+
+    private static void requireChunkStates(NDArray x, Shape expected, Device device) {
+        if (x.getDataType() != DataType.FLOAT32 || !x.getShape().equals(expected)) {
+            throw new IllegalArgumentException(
+                    "saved chunk states must be float32 "
+                            + expected
+                            + " for this backward configuration, got "
+                            + x.getDataType()
+                            + " "
+                            + x.getShape());
+        }
+        requireContiguous("saved chunk states", x);
+        if (!x.getDevice().equals(device)) {
+            throw new IllegalArgumentException(
+                    "saved chunk states are on " + x.getDevice() + " but u is on " + device);
         }
     }
 

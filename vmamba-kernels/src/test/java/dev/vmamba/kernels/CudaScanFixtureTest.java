@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every golden selective-scan case of the official code, forward (y, last state) and all seven
  * gradients, on the GPU with the CUDA kernels, within the manifest tolerances: autotuned, with each
- * forced {@code nrows}, and with the two-level (span-split) plans forced.
+ * forced {@code nrows}, and with the two-level (span-split) plans forced; both the recomputing
+ * backward and the training pair (forward saving the chunk states, backward starting from them).
  */
 @Tag("gpu")
 class CudaScanFixtureTest {
@@ -102,6 +103,24 @@ class CudaScanFixtureTest {
                         c, "d_delta_bias", g.dDeltaBias(), t.get("d_delta_bias"));
             } else {
                 assertNull(g.dDeltaBias());
+            }
+
+            // training: the forward saves the backward's chunk states, the backward starts there
+            ScanOutput saving = scan.forwardForBackward(in, true);
+            Fixtures.assertWithinManifest(c, "y", saving.y(), t.get("y"));
+            Fixtures.assertWithinManifest(c, "last_state", saving.lastState(), t.get("last_state"));
+            ScanGradients s = scan.backward(in, t.get("dy"), saving);
+            Fixtures.assertWithinManifest(c, "d_u", s.du(), t.get("d_u"));
+            Fixtures.assertWithinManifest(c, "d_delta", s.dDelta(), t.get("d_delta"));
+            Fixtures.assertWithinManifest(c, "d_A", s.dA(), t.get("d_A"));
+            Fixtures.assertWithinManifest(c, "d_B", s.dB(), t.get("d_B"));
+            Fixtures.assertWithinManifest(c, "d_C", s.dC(), t.get("d_C"));
+            if (in.d() != null) {
+                Fixtures.assertWithinManifest(c, "d_D", s.dD(), t.get("d_D"));
+            }
+            if (in.deltaBias() != null) {
+                Fixtures.assertWithinManifest(
+                        c, "d_delta_bias", s.dDeltaBias(), t.get("d_delta_bias"));
             }
         }
     }

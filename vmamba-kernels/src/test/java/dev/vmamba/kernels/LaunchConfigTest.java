@@ -66,6 +66,25 @@ class LaunchConfigTest {
     }
 
     @Test
+    void aForwardSavesTheBackwardsChunkStatesWhereItsGroupsTileTheChunk() {
+        LaunchConfig bwd = new LaunchConfig(32, 2, 4, 8, 0);
+        // 4 states per thread: groups of 8 steps; 8 states (or 4 × 2 rows): groups of 4
+        assertTrue(SelectiveScanKernels.canSave(new LaunchConfig(32, 1, 4, 32, 0), bwd));
+        assertTrue(SelectiveScanKernels.canSave(new LaunchConfig(32, 1, 8, 16, 2), bwd));
+        assertTrue(SelectiveScanKernels.canSave(new LaunchConfig(32, 2, 4, 8, 0), bwd));
+        // 2 states per thread: groups of 16 steps, longer than the backward's chunk
+        assertFalse(SelectiveScanKernels.canSave(new LaunchConfig(32, 1, 2, 32, 0), bwd));
+        assertTrue(
+                SelectiveScanKernels.canSave(
+                        new LaunchConfig(32, 1, 2, 32, 0), new LaunchConfig(32, 1, 2, 16, 0)));
+        // warp per row only with warp per row (both in 128-step tiles)
+        LaunchConfig warp = LaunchConfig.warpPerRow(128, 2, 0);
+        assertTrue(SelectiveScanKernels.canSave(warp, LaunchConfig.warpPerRow(64, 1, 3)));
+        assertFalse(SelectiveScanKernels.canSave(warp, new LaunchConfig(32, 1, 1, 8, 0)));
+        assertFalse(SelectiveScanKernels.canSave(new LaunchConfig(32, 1, 1, 8, 0), warp));
+    }
+
+    @Test
     void sharedMemoryMatchesTheKernelLayout() {
         // streaming forward, N = 16 in one thread per row: two buffers of the B and C tiles of
         // 16 × (16 + 4) floats; u, delta and y stay in registers

@@ -8,5 +8,18 @@ import ai.djl.ndarray.NDArray;
  * @param y the outputs {@code (Bt, C, L)}, float32
  * @param lastState the state after the last step {@code (Bt, C, N)}, float32, or null when not
  *     requested
+ * @param residuals what the backend kept for the backward of these inputs ({@link
+ *     SelectiveScan#forwardForBackward}), or null
  */
-public record ScanOutput(NDArray y, NDArray lastState) {}
+public record ScanOutput(NDArray y, NDArray lastState, ScanResiduals residuals) {
+
+    /**
+     * An output without residuals.
+     *
+     * @param y the outputs
+     * @param lastState the last state or null
+     */
+    public ScanOutput(NDArray y, NDArray lastState) {
+        this(y, lastState, null);
+    }
+}

@@ -59,6 +59,36 @@ public interface SelectiveScan {
     }
 
     /**
+     * Runs the scan for training: as {@link #forward}, and the result may also carry {@link
+     * ScanResiduals} -- what this backend's backward would otherwise recompute (the CUDA kernels
+     * keep the states at the start of every chunk of their backward). The default keeps nothing.
+     *
+     * @param inputs the validated arguments
+     * @param returnLastState whether to return the final state as well
+     * @return y, optionally the last state, and the residuals or null
+     * @throws IllegalArgumentException if the inputs are on a device this backend cannot use
+     */
+    default ScanOutput forwardForBackward(ScanInputs inputs, boolean returnLastState) {
+        return forward(inputs, returnLastState);
+    }
+
+    /**
+     * Gradients as {@link #backward(ScanInputs, NDArray)}, starting from what {@link
+     * #forwardForBackward} of the same inputs kept. Without residuals (or with ones this backend
+     * cannot use) it recomputes as the two-argument form does.
+     *
+     * @param inputs the arguments of the forward call
+     * @param dy the upstream gradient {@code (Bt, C, L)}
+     * @param forward the output of {@link #forwardForBackward} for these inputs
+     * @return the gradients
+     * @throws IllegalArgumentException if the residuals do not fit these inputs
+     * @throws UnsupportedOperationException if this backend has no explicit backward
+     */
+    default ScanGradients backward(ScanInputs inputs, NDArray dy, ScanOutput forward) {
+        return backward(inputs, dy);
+    }
+
+    /**
      * The SS2D core: cross-scan, selective scan over the four directions, cross-merge. The default
      * materialises the four directions ({@link CrossScanInputs#toScanInputs()}), runs {@link
      * #forward} and merges; backends with a fused kernel override it. Both must agree.

@@ -1,6 +1,7 @@
 package dev.vmamba.core.scan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +174,29 @@ class SelectiveScanPropertyTest {
             }
             if (in.deltaBias() != null) {
                 Fixtures.assertClose("dbias", g.dDeltaBias(), ref.dDeltaBias(), 1e-5, 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void trainingForwardWithoutResidualsFallsBackToTheRecomputingBackward() {
+        try (NDManager m = manager.newSubManager()) {
+            ScanInputs in = randomInputs(m, new Random(), 2, 2, 3, 4, 29, true, true, true, false);
+            NDArray dy = m.randomNormal(in.u().getShape());
+            ScanOutput plain = VECTOR.forward(in, true);
+            ScanOutput training = VECTOR.forwardForBackward(in, true);
+            assertNull(training.residuals(), "the Java backend keeps nothing for its backward");
+            Fixtures.assertClose("y", training.y(), plain.y(), 0, 0);
+            Fixtures.assertClose("last", training.lastState(), plain.lastState(), 0, 0);
+            ScanGradients recomputed = VECTOR.backward(in, dy);
+            ScanGradients fromForward = VECTOR.backward(in, dy, training);
+            for (int i = 0; i < recomputed.arrays().size(); i++) {
+                Fixtures.assertClose(
+                        "gradient " + i,
+                        fromForward.arrays().get(i),
+                        recomputed.arrays().get(i),
+                        0,
+                        0);
             }
         }
     }

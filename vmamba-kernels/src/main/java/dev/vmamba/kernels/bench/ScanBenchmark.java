@@ -16,6 +16,7 @@ import dev.vmamba.core.scan.NDArraySelectiveScan;
 import dev.vmamba.core.scan.ScanGradients;
 import dev.vmamba.core.scan.ScanInputs;
 import dev.vmamba.core.scan.ScanMode;
+import dev.vmamba.core.scan.ScanOutput;
 import dev.vmamba.kernels.CudaKernels;
 import dev.vmamba.kernels.CudaSelectiveScan;
 import dev.vmamba.kernels.GpuTimer;
@@ -224,6 +225,7 @@ public final class ScanBenchmark {
             }
             double fwdMs = GpuTimer.median(fwd);
             double bwdMs = GpuTimer.median(bwd);
+            training(scan, inputs, dys, bwdIters, timer, row);
             // back to back: the GPU time per call once launches queue ahead of the GPU, and the
             // host time of a call (validation, pointers, allocation, launches)
             int batch = 20;
@@ -282,6 +284,55 @@ public final class ScanBenchmark {
             row.addProperty("official_bwd_ms", officialMs[1]);
         }
         return row;
+    }
+
+    /**
+     * The training pair: the forward that also saves the backward's chunk states, then the backward
+     * from them (no state pass), each timed alone like the plain calls.
+     */
+    private void training(
+            CudaSelectiveScan scan,
+            List<ScanInputs> inputs,
+            List<NDArray> dys,
+            int iters,
+            GpuTimer timer,
+            JsonObject row) {
+        int sets = inputs.size();
+        for (int i = 0; i < 2; i++) {
+            ScanOutput o = scan.forwardForBackward(inputs.get(i % sets), false);
+            scan.backward(inputs.get(i % sets), dys.get(i % sets), o).close();
+            close(o);
+        }
+        double[] f = new double[iters];
+        double[] b = new double[iters];
+        boolean saves = false;
+        for (int i = 0; i < iters; i++) {
+            ScanInputs in = inputs.get(i % sets);
+            NDArray dy = dys.get(i % sets);
+            ScanOutput[] o = new ScanOutput[1];
+            ScanGradients[] g = new ScanGradients[1];
+            f[i] = timer.time(() -> o[0] = scan.forwardForBackward(in, false));
+            b[i] = timer.time(() -> g[0] = scan.backward(in, dy, o[0]));
+            saves = o[0].residuals() != null;
+            g[0].close();
+            close(o[0]);
+        }
+        row.addProperty("train_fwd_ms", GpuTimer.median(f));
+        row.addProperty("train_bwd_ms", GpuTimer.median(b));
+        row.addProperty("train_saves_states", saves);
+        out.printf(
+                Locale.ROOT,
+                "cuda training: fwd saving chunk states %.4f ms, bwd from them %.4f ms%s%n",
+                GpuTimer.median(f),
+                GpuTimer.median(b),
+                saves ? "" : " (no states saved: configurations incompatible)");
+    }
+
+    private static void close(ScanOutput o) {
+        o.y().close();
+        if (o.residuals() != null) {
+            o.residuals().close();
+        }
     }
 
     private void ndarray(Case c, NDManager m, JsonObject row) {
@@ -442,11 +493,13 @@ public final class ScanBenchmark {
     private void printTable(JsonArray rows) {
         out.printf(
                 Locale.ROOT,
-                "%n%-26s %8s %8s %8s %8s %6s %8s %8s %7s %7s %9s %9s%n",
+                "%n%-26s %8s %8s %8s %8s %8s %8s %6s %8s %8s %7s %7s %9s %9s%n",
                 "shape",
                 "fwd ms",
                 "b2b ms",
                 "bwd ms",
+                "trn fwd",
+                "trn bwd",
                 "fwd GB/s",
                 "floor",
                 "off fwd",
@@ -463,11 +516,14 @@ public final class ScanBenchmark {
             double ob = num(r, "official_bwd_ms");
             out.printf(
                     Locale.ROOT,
-                    "%-26s %8.4f %8.4f %8.4f %8.0f %5.0f%% %8.4f %8.4f %6.2fx %6.2fx %9.2f %9.2f%n",
+                    "%-26s %8.4f %8.4f %8.4f %8.4f %8.4f %8.0f %5.0f%% %8.4f %8.4f %6.2fx %6.2fx"
+                            + " %9.2f %9.2f%n",
                     r.get("shape").getAsString(),
                     f,
                     num(r, "fwd_pipelined_ms"),
                     b,
+                    num(r, "train_fwd_ms"),
+                    num(r, "train_bwd_ms"),
                     r.get("fwd_GBps").getAsDouble(),
                     100 * r.get("fwd_floor_ms").getAsDouble() / f,
                     of,
