@@ -37,14 +37,16 @@ import java.util.Map;
 /**
  * Times the CUDA selective scan at VMamba shapes: forward and backward medians of CUDA-event
  * timings after warm-up, rotating over several input sets (the inputs exceed L2 at batch 128, not
- * at batch 1), achieved bandwidth and the fraction of the memory-traffic floor, the NDArray backend
- * on the same GPU, the fused cross-scan against the unfused SS2D core, and -- given the official
- * kernels' timings from the same machine (a JSON list of rows with {@code shape}, {@code fwd_ms},
- * {@code bwd_ms}; the fastest row of a shape is used) -- the speed-up over them. Inputs are drawn
- * as the official benchmark draws them.
+ * at batch 1), the training pair (forward saving the backward's chunk states, backward from them),
+ * achieved bandwidth and the fraction of the memory-traffic floor, the NDArray backend on the same
+ * GPU and the fused cross-scan against the unfused SS2D core (both left out with {@code
+ * --cuda-only}), and -- given the official kernels' timings from the same machine (a JSON list of
+ * rows with {@code shape}, {@code fwd_ms}, {@code bwd_ms}; the fastest row of a shape is used) --
+ * the speed-up over them. Inputs are drawn as the official benchmark draws them.
  *
  * <pre>
- * ScanBenchmark [--quick] [--iters N] [--warmup N] [--sets N] [--official FILE] [--json FILE]
+ * ScanBenchmark [--quick] [--cuda-only] [--iters N] [--warmup N] [--sets N] [--official FILE]
+ *     [--json FILE]
  * </pre>
  */
 public final class ScanBenchmark {
@@ -79,10 +81,12 @@ public final class ScanBenchmark {
     private final int iters;
     private final int warmup;
     private final int sets;
+    private final boolean cudaOnly;
     private final Device gpu;
     private final PrintStream out = System.out;
 
-    private ScanBenchmark(int iters, int warmup, int sets) {
+    private ScanBenchmark(int iters, int warmup, int sets, boolean cudaOnly) {
+        this.cudaOnly = cudaOnly;
         this.iters = iters;
         this.warmup = warmup;
         this.sets = sets;
@@ -100,6 +104,7 @@ public final class ScanBenchmark {
         int warmup = 5;
         int sets = 3;
         boolean quick = false;
+        boolean cudaOnly = false;
         Path official = null;
         Path json = null;
         for (int i = 0; i < args.length; i++) {
@@ -107,11 +112,14 @@ public final class ScanBenchmark {
                 case "--help":
                 case "-h":
                     System.out.println(
-                            "ScanBenchmark [--quick] [--iters N] [--warmup N] [--sets N]"
-                                    + " [--official OFFICIAL.json] [--json OUT]");
+                            "ScanBenchmark [--quick] [--cuda-only] [--iters N] [--warmup N]"
+                                    + " [--sets N] [--official OFFICIAL.json] [--json OUT]");
                     return;
                 case "--quick":
                     quick = true;
+                    break;
+                case "--cuda-only":
+                    cudaOnly = true;
                     break;
                 case "--iters":
                     iters = Integer.parseInt(args[++i]);
@@ -136,7 +144,7 @@ public final class ScanBenchmark {
             throw new IllegalStateException(
                     "CUDA kernels unavailable: " + CudaKernels.unavailableReason());
         }
-        new ScanBenchmark(iters, warmup, sets).run(quick, official, json);
+        new ScanBenchmark(iters, warmup, sets, cudaOnly).run(quick, official, json);
     }
 
     private void run(boolean quick, Path officialFile, Path jsonFile) throws IOException {
@@ -166,7 +174,7 @@ public final class ScanBenchmark {
             rows.add(measure(c, official.get(c.name())));
         }
         report.add("scan", rows);
-        if (!quick) {
+        if (!quick && !cudaOnly) {
             report.add(
                     "cross_scan",
                     crossScan(new Case("v0-T stage1 bs128", 128, 4, 192, 16, 3136), 56, 56));
@@ -277,7 +285,9 @@ public final class ScanBenchmark {
                     bc);
 
             // NDArray backend on the same GPU; at a batch slice where the full shape would not fit
-            ndarray(c, m, row);
+            if (!cudaOnly) {
+                ndarray(c, m, row);
+            }
         }
         if (officialMs != null) {
             row.addProperty("official_fwd_ms", officialMs[0]);
