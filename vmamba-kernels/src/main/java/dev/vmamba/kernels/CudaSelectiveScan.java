@@ -119,6 +119,14 @@ public final class CudaSelectiveScan implements SelectiveScan {
             ScanOutput out =
                     SelectiveScanKernels.forward(
                             in, returnLastState, DataType.FLOAT32, fwd, saveFor);
+            if (out.residuals() instanceof ChunkStates cs) {
+                // remember the caller's arrays (not the dense copies) for the backward's check
+                out =
+                        new ScanOutput(
+                                out.y(),
+                                out.lastState(),
+                                new ChunkStates(cs.states(), cs.backwardConfig(), inputs));
+            }
             attach(out, owner);
             return out;
         }
@@ -141,12 +149,18 @@ public final class CudaSelectiveScan implements SelectiveScan {
      * The backward from the chunk states {@link #forwardForBackward} saved: no state pass, the
      * configuration they were saved for. Without {@link ChunkStates} residuals it recomputes.
      *
-     * @throws IllegalArgumentException if the saved states do not fit these inputs
+     * @throws IllegalArgumentException if the states were saved for other arrays than {@code
+     *     inputs} (the same arrays must be passed, not copies), were closed, or do not fit
      */
     @Override
     public ScanGradients backward(ScanInputs inputs, NDArray dy, ScanOutput forward) {
         if (forward == null || !(forward.residuals() instanceof ChunkStates saved)) {
             return backward(inputs, dy);
+        }
+        if (!saved.savedFor(inputs)) {
+            throw new IllegalArgumentException(
+                    "the saved chunk states belong to the forward of other arrays; pass the"
+                            + " backward the same inputs as forwardForBackward");
         }
         NDManager owner = inputs.u().getManager();
         try (NDManager tmp = owner.newSubManager()) {

@@ -142,8 +142,11 @@ public final class LaunchConfigs {
     public static LaunchConfig heuristic(
             ScanOp op, ScanShape s, ScanTuning tuning, int multiprocessors, int maxSharedBytes) {
         if (warpLayoutAllowed(op, s, tuning)) {
-            int nrows = tuning.nrows() != 0 ? tuning.nrows() : 1;
-            int threads = tuning.rowThreads() != 0 ? tuning.rowThreads() : 128;
+            // the autotuner's usual choice on an H100: two rows per warp for the forward, eight
+            // warps of one row for the backward
+            boolean bwd = op == ScanOp.BACKWARD;
+            int nrows = tuning.nrows() != 0 ? tuning.nrows() : bwd ? 1 : 2;
+            int threads = tuning.rowThreads() != 0 ? tuning.rowThreads() : bwd ? 256 : 128;
             if (threads % 32 == 0) {
                 int span =
                         tuning.spanChunks() != -1
@@ -165,8 +168,13 @@ public final class LaunchConfigs {
             nts.add(tuning.statesPerThread());
         } else {
             int base = Math.min(16, np2);
-            if (op == ScanOp.BACKWARD && s.dState() >= 8 && hasKernel(4, 1, np2 / 4)) {
-                nts.add(4);
+            // N of 5..16: four states per thread (several lanes per row), as the autotuner chose
+            // on an H100 for the backward and, given many rows, the forward; eight with few rows
+            if (np2 == 8 || np2 == 16) {
+                int nt = op == ScanOp.BACKWARD || s.rows() >= MANY_ROWS ? 4 : 8;
+                if (hasKernel(nt, 1, np2 / nt)) {
+                    nts.add(nt);
+                }
             }
             // preferred first, then every smaller split (a forced nrows may exist only there)
             for (int nt = base; nt >= 1; nt /= 2) {
@@ -181,8 +189,7 @@ public final class LaunchConfigs {
             int nrows = tuning.nrows() != 0 ? tuning.nrows() : 1;
             int rowThreads =
                     tuning.rowThreads() != 0 ? tuning.rowThreads() : Math.max(1, 128 / tpr);
-            int preferred =
-                    clampChunk(op == ScanOp.BACKWARD ? 16 : s.dState() <= 4 ? 64 : 16, s.length());
+            int preferred = clampChunk(preferredChunk(op, s, np2), s.length());
             // shorter chunks when the tiles of a large N do not fit in shared memory
             for (int chunk = tuning.chunk() != 0 ? tuning.chunk() : preferred;
                     chunk >= 4;
@@ -279,6 +286,21 @@ public final class LaunchConfigs {
 
     private static boolean threadLayoutAllowed(ScanTuning tuning) {
         return tuning.layout() == null || tuning.layout() == ScanLayout.THREAD_PER_ROW;
+    }
+
+    /**
+     * The heuristic's chunk: N of 5..16 in the autotuner's usual choices (backward 8 steps, forward
+     * 32 with many rows), else 16 (64 for the forward of N ≤ 4).
+     */
+    private static int preferredChunk(ScanOp op, ScanShape s, int np2) {
+        boolean mid = np2 == 8 || np2 == 16;
+        if (op == ScanOp.BACKWARD) {
+            return mid ? 8 : 16;
+        }
+        if (s.dState() <= 4) {
+            return 64;
+        }
+        return mid && s.rows() >= MANY_ROWS ? 32 : 16;
     }
 
     private static List<Integer> statesOptions(ScanOp op, ScanShape s, ScanTuning tuning) {

@@ -135,7 +135,7 @@ public final class SelectiveScanKernels {
                     .set(Int.CKPT_CHUNKS, saveFor.chunks(s.length()));
         }
         runForward(dev, p, config, s, yAddr, address(last), owner, device, false);
-        return new ScanOutput(y, last, saved == null ? null : new ChunkStates(saved, saveFor));
+        return new ScanOutput(y, last, saved == null ? null : new ChunkStates(saved, saveFor, in));
     }
 
     /**
@@ -586,6 +586,10 @@ public final class SelectiveScanKernels {
     }
 
     private static void requireChunkStates(NDArray x, Shape expected, Device device) {
+        if (x.isReleased()) {
+            throw new IllegalArgumentException(
+                    "the saved chunk states were closed before the backward");
+        }
         if (x.getDataType() != DataType.FLOAT32 || !x.getShape().equals(expected)) {
             throw new IllegalArgumentException(
                     "saved chunk states must be float32 "

@@ -144,8 +144,17 @@ class CudaChunkStatesTest {
                     scan.backward(half, dy, halfOut),
                     scan.backward(half, dy),
                     1e-4);
+            // states of other arrays (equal values, other tensors) and closed states: refused
+            ScanInputs copy = GpuSupport.to(in, gpu, null);
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> scan.backward(copy, dy, training));
+            assertTrue(e.getMessage().contains("other arrays"), e.getMessage());
             training.residuals().close();
             assertTrue(states.states().isReleased());
+            e = assertThrows(IllegalArgumentException.class, () -> scan.backward(in, dy, training));
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
         }
     }
 
