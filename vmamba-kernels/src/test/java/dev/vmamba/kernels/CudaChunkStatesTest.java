@@ -139,11 +139,13 @@ class CudaChunkStatesTest {
             ScanInputs half = GpuSupport.to(in, gpu, DataType.FLOAT16);
             ScanOutput halfOut = scan.forwardForBackward(half, false);
             assertNotNull(halfOut.residuals());
+            // dB/dC are summed in float32 with atomics in any order, then rounded to float16:
+            // the two may differ by a float16 unit in the last place (~1e-3 relative)
             GpuSupport.assertGradients(
                     "float16 saved vs recomputed",
                     scan.backward(half, dy, halfOut),
                     scan.backward(half, dy),
-                    1e-4);
+                    1e-3);
             // states of other arrays (equal values, other tensors) and closed states: refused
             ScanInputs copy = GpuSupport.to(in, gpu, null);
             IllegalArgumentException e =
