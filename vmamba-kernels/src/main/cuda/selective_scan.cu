@@ -594,6 +594,43 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
     }
 }
 
+// Reduce-scatter of V values over the lanes that differ in bits OFF, OFF/2, ..., STOP: while
+// more than one value is left, a lane keeps half of them (the upper half when its OFF bit is
+// set) and adds its partner's copy of that half; once one value is left, the remaining levels
+// are plain all-reduce steps, and only the lane with those bits clear stays the writer.
+template <int V, int OFF, int STOP>
+struct Butterfly {
+    static VM_DEV void run(float* v, int lane, int& base, bool& writer) {
+        if constexpr (OFF >= STOP && OFF >= 1) {
+            if constexpr (V > 1) {
+                constexpr int H = V / 2;
+                const bool up = (lane & OFF) != 0;
+#pragma unroll
+                for (int i = 0; i < H; ++i) {
+                    const float send = up ? v[i] : v[i + H];
+                    const float keep = up ? v[i + H] : v[i];
+                    v[i] = keep + VM_SHFL_XOR(send, OFF);
+                }
+                if (up) base += H;
+                Butterfly<H, OFF / 2, STOP>::run(v, lane, base, writer);
+            } else {
+                v[0] += VM_SHFL_XOR(v[0], OFF);
+                if (lane & OFF) writer = false;
+                Butterfly<1, OFF / 2, STOP>::run(v, lane, base, writer);
+            }
+        }
+    }
+};
+
+template <int X>
+struct Log2 {
+    static constexpr int value = 1 + Log2<X / 2>::value;
+};
+template <>
+struct Log2<1> {
+    static constexpr int value = 0;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Forward. Modes (by which pointers are set): final (y, optional h0 per span, last state, and
 // optionally ckpt: the states the backward starts its chunks from, every 2^ckptShift steps),
@@ -611,6 +648,8 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
     // steps per register group: deeper for few states per thread (memory-bound), where more
     // loads must be in flight per thread
     constexpr int GS = stream_group(NT * RPT);
+    // outputs of rows split over lanes summed once per register group (reduce-scatter)
+    constexpr bool RS = WANT_Y && TPR >= 4 && TPR <= GS;
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int bcTile = align4(q.T * q.NS);
@@ -632,6 +671,9 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         sumD[rr] = 0.f;
         row_states(p, q, rr, p.h0, A2[rr], h[rr]);
     }
+    float Dl[RPT];  // D for the row's first lane, 0 for the others (reduce-scattered outputs)
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) Dl[rr] = q.sg == 0 ? Dv[rr] : 0.f;
 
     const int first = q.tBegin >> q.logT;
     const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
@@ -735,9 +777,16 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                             float sum = acc[0];
 #pragma unroll
                             for (int i = 1; i < NA; ++i) sum += acc[i];
+                            if constexpr (RS) {
+                                // this lane's share; the group's sums are reduce-scattered below
+                                yv[rr][s2] = fmaf(Dl[rr], uu, sum);
+                            } else {
 #pragma unroll
-                            for (int off = 1; off < TPR; off <<= 1) sum += VM_SHFL_XOR(sum, off);
-                            yv[rr][s2] = fmaf(Dv[rr], uu, sum);
+                                for (int off = 1; off < TPR; off <<= 1) {
+                                    sum += VM_SHFL_XOR(sum, off);
+                                }
+                                yv[rr][s2] = fmaf(Dv[rr], uu, sum);
+                            }
                             sumD[rr] += dt;
                         }
                     }
@@ -748,7 +797,33 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
             } else {
                 steps(BoolC<false>{}, BoolC<WANT_Y>{});
             }
-            if (p.y && q.sg == 0) {
+            if constexpr (WANT_Y && RS) {
+                // the row's lanes sum the group's outputs by reduce-scatter: lane sg ends with
+                // the GS / TPR consecutive steps from `base` (log2 TPR shuffle levels for GS
+                // steps instead of log2 TPR per step) and writes them
+                const int cnt = min(GS, tn - tg);
+                constexpr int VL = GS / TPR;
+#pragma unroll
+                for (int rr = 0; rr < RPT; ++rr) {
+                    int base = 0;
+                    bool writer = true;
+                    Butterfly<GS, TPR / 2, 1>::run(yv[rr], q.tid & 31, base, writer);
+                    if (!q.rowOk(rr)) continue;
+                    const size_t o = row[rr] + t0 + tg + base;
+                    if (p.vecOut && cnt == GS && VL == 4) {
+                        *reinterpret_cast<float4*>(static_cast<float*>(p.y) + o) =
+                                make_float4(yv[rr][0], yv[rr][1], yv[rr][2], yv[rr][3]);
+                    } else if (p.vecOut && cnt == GS && VL == 2) {
+                        *reinterpret_cast<float2*>(static_cast<float*>(p.y) + o) =
+                                make_float2(yv[rr][0], yv[rr][1]);
+                    } else {
+#pragma unroll
+                        for (int k = 0; k < VL; ++k) {
+                            if (base + k < cnt) st(p.y, o + k, yv[rr][k], p.otype);
+                        }
+                    }
+                }
+            } else if (p.y && q.sg == 0) {
                 const int cnt = min(GS, tn - tg);
 #pragma unroll
                 for (int rr = 0; rr < RPT; ++rr) {
@@ -987,43 +1062,6 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
         if (q.sg == 0) p.sumDelta[row * p.nSpans + q.span] = sumD[rr];
     }
 }
-
-// Reduce-scatter of V values over the lanes that differ in bits OFF, OFF/2, ..., STOP: while
-// more than one value is left, a lane keeps half of them (the upper half when its OFF bit is
-// set) and adds its partner's copy of that half; once one value is left, the remaining levels
-// are plain all-reduce steps, and only the lane with those bits clear stays the writer.
-template <int V, int OFF, int STOP>
-struct Butterfly {
-    static VM_DEV void run(float* v, int lane, int& base, bool& writer) {
-        if constexpr (OFF >= STOP && OFF >= 1) {
-            if constexpr (V > 1) {
-                constexpr int H = V / 2;
-                const bool up = (lane & OFF) != 0;
-#pragma unroll
-                for (int i = 0; i < H; ++i) {
-                    const float send = up ? v[i] : v[i + H];
-                    const float keep = up ? v[i + H] : v[i];
-                    v[i] = keep + VM_SHFL_XOR(send, OFF);
-                }
-                if (up) base += H;
-                Butterfly<H, OFF / 2, STOP>::run(v, lane, base, writer);
-            } else {
-                v[0] += VM_SHFL_XOR(v[0], OFF);
-                if (lane & OFF) writer = false;
-                Butterfly<1, OFF / 2, STOP>::run(v, lane, base, writer);
-            }
-        }
-    }
-};
-
-template <int X>
-struct Log2 {
-    static constexpr int value = 1 + Log2<X / 2>::value;
-};
-template <>
-struct Log2<1> {
-    static constexpr int value = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Per-thread slots in shared memory: K floats per thread and slot, kept as units of W floats
