@@ -546,6 +546,17 @@ static std::string name(const Problem& p, const Cfg& c) {
     return buf;
 }
 
+// every gradient against the float64 reference
+static void expect_grads(const Problem& p, const Grads& g, const Ref& r) {
+    expect("du", g.du, r.du, 1e-3);
+    expect("ddelta", g.ddelta, r.ddelta, 1e-3);
+    expect("dA", g.dA, r.dA, 1e-3);
+    expect("dB", g.dB, r.dB, 1e-3);
+    expect("dC", g.dC, r.dC, 1e-3);
+    if (p.hasD) expect("dD", g.dD, r.dD, 1e-3);
+    if (p.hasBias) expect("dbias", g.dbias, r.dbias, 1e-3);
+}
+
 static void check_plain(Problem& p, Cfg c, bool bwd = true) {
     std::string nm = name(p, c);
     if (c.time ? (p.N != 1 || c.chunk != 128 || c.rowThreads % 32 != 0)
@@ -562,13 +573,7 @@ static void check_plain(Problem& p, Cfg c, bool bwd = true) {
     if (!bwd) return;
     Grads g;
     backward(p, c, g);
-    expect("du", g.du, r.du, 1e-3);
-    expect("ddelta", g.ddelta, r.ddelta, 1e-3);
-    expect("dA", g.dA, r.dA, 1e-3);
-    expect("dB", g.dB, r.dB, 1e-3);
-    expect("dC", g.dC, r.dC, 1e-3);
-    if (p.hasD) expect("dD", g.dD, r.dD, 1e-3);
-    if (p.hasBias) expect("dbias", g.dbias, r.dbias, 1e-3);
+    expect_grads(p, g, r);
 }
 
 // training plan: a forward with configuration `fc` also saves the checkpoints of the backward's
@@ -591,13 +596,7 @@ static void check_saved(Problem& p, Cfg fc, Cfg bc) {
     expect("last (saving)", last, r.last);
     Grads g;
     backward(p, bc, g, &ckpt);
-    expect("du", g.du, r.du, 1e-3);
-    expect("ddelta", g.ddelta, r.ddelta, 1e-3);
-    expect("dA", g.dA, r.dA, 1e-3);
-    expect("dB", g.dB, r.dB, 1e-3);
-    expect("dC", g.dC, r.dC, 1e-3);
-    if (p.hasD) expect("dD", g.dD, r.dD, 1e-3);
-    if (p.hasBias) expect("dbias", g.dbias, r.dbias, 1e-3);
+    expect_grads(p, g, r);
 }
 
 // fused cross-scan: reference = gather the four directions, plain reference scan, scatter-add

@@ -88,14 +88,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
      * @return y and optionally the last state
      */
     public ScanOutput forward(ScanInputs inputs, boolean returnLastState, DataType outputType) {
-        NDManager owner = inputs.u().getManager();
-        try (NDManager tmp = owner.newSubManager()) {
-            ScanInputs in = dense(inputs, tmp);
-            LaunchConfig cfg = forwardConfig(in, returnLastState, outputType);
-            ScanOutput out = SelectiveScanKernels.forward(in, returnLastState, outputType, cfg);
-            attach(out, owner);
-            return out;
-        }
+        return runForward(inputs, returnLastState, outputType, false);
     }
 
     /**
@@ -110,39 +103,12 @@ public final class CudaSelectiveScan implements SelectiveScan {
      */
     @Override
     public ScanOutput forwardForBackward(ScanInputs inputs, boolean returnLastState) {
-        NDManager owner = inputs.u().getManager();
-        try (NDManager tmp = owner.newSubManager()) {
-            ScanInputs in = dense(inputs, tmp);
-            LaunchConfig fwd = forwardConfig(in, returnLastState, DataType.FLOAT32);
-            LaunchConfig bwd = backwardConfig(in, DataType.FLOAT32, null, tmp);
-            LaunchConfig saveFor = SelectiveScanKernels.canSave(fwd, bwd) ? bwd : null;
-            ScanOutput out =
-                    SelectiveScanKernels.forward(
-                            in, returnLastState, DataType.FLOAT32, fwd, saveFor);
-            if (out.residuals() instanceof ChunkStates cs) {
-                // remember the caller's arrays (not the dense copies) for the backward's check
-                out =
-                        new ScanOutput(
-                                out.y(),
-                                out.lastState(),
-                                new ChunkStates(cs.states(), cs.backwardConfig(), inputs));
-            }
-            attach(out, owner);
-            return out;
-        }
+        return runForward(inputs, returnLastState, DataType.FLOAT32, true);
     }
 
     @Override
     public ScanGradients backward(ScanInputs inputs, NDArray dy) {
-        NDManager owner = inputs.u().getManager();
-        try (NDManager tmp = owner.newSubManager()) {
-            ScanInputs in = dense(inputs, tmp);
-            NDArray g = DevicePointers.contiguous(dy, tmp);
-            LaunchConfig cfg = backwardConfig(in, g.getDataType(), g, tmp);
-            ScanGradients out = SelectiveScanKernels.backward(in, g, cfg);
-            out.arrays().forEach(x -> x.attach(owner));
-            return out;
-        }
+        return runBackward(inputs, dy, null);
     }
 
     /**
@@ -155,19 +121,58 @@ public final class CudaSelectiveScan implements SelectiveScan {
     @Override
     public ScanGradients backward(ScanInputs inputs, NDArray dy, ScanOutput forward) {
         if (forward == null || !(forward.residuals() instanceof ChunkStates saved)) {
-            return backward(inputs, dy);
+            return runBackward(inputs, dy, null);
         }
         if (!saved.savedFor(inputs)) {
             throw new IllegalArgumentException(
                     "the saved chunk states belong to the forward of other arrays; pass the"
                             + " backward the same inputs as forwardForBackward");
         }
+        return runBackward(inputs, dy, saved);
+    }
+
+    /**
+     * A forward call: dense inputs in a temporary manager, the configuration, the launch plan, and
+     * with {@code save} the backward's chunk states (remembering the caller's arrays, not the dense
+     * copies, for the backward's check); the results go to u's manager.
+     */
+    private ScanOutput runForward(
+            ScanInputs inputs, boolean returnLastState, DataType outputType, boolean save) {
+        NDManager owner = inputs.u().getManager();
+        try (NDManager tmp = owner.newSubManager()) {
+            ScanInputs in = dense(inputs, tmp);
+            LaunchConfig fwd = forwardConfig(in, returnLastState, outputType);
+            LaunchConfig saveFor = null;
+            if (save) {
+                LaunchConfig bwd = backwardConfig(in, DataType.FLOAT32, null, tmp);
+                saveFor = SelectiveScanKernels.canSave(fwd, bwd) ? bwd : null;
+            }
+            ScanOutput out =
+                    SelectiveScanKernels.forward(in, returnLastState, outputType, fwd, saveFor);
+            if (out.residuals() instanceof ChunkStates cs) {
+                out =
+                        new ScanOutput(
+                                out.y(),
+                                out.lastState(),
+                                new ChunkStates(cs.states(), cs.backwardConfig(), inputs));
+            }
+            attach(out, owner);
+            return out;
+        }
+    }
+
+    /** A backward call, recomputing ({@code saved} null) or from saved chunk states. */
+    private ScanGradients runBackward(ScanInputs inputs, NDArray dy, ChunkStates saved) {
         NDManager owner = inputs.u().getManager();
         try (NDManager tmp = owner.newSubManager()) {
             ScanInputs in = dense(inputs, tmp);
             NDArray g = DevicePointers.contiguous(dy, tmp);
             ScanGradients out =
-                    SelectiveScanKernels.backward(in, g, saved.backwardConfig(), saved.states());
+                    saved == null
+                            ? SelectiveScanKernels.backward(
+                                    in, g, backwardConfig(in, g.getDataType(), g, tmp))
+                            : SelectiveScanKernels.backward(
+                                    in, g, saved.backwardConfig(), saved.states());
             out.arrays().forEach(x -> x.attach(owner));
             return out;
         }

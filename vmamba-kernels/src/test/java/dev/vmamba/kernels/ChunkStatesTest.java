@@ -26,6 +26,11 @@ class ChunkStatesTest {
         return new ScanInputs(u, delta, a, b, c, null, null, softplus);
     }
 
+    /** The same arguments with u, B and the softplus flag as given. */
+    private static ScanInputs with(ScanInputs in, NDArray u, NDArray b, boolean softplus) {
+        return new ScanInputs(u, in.delta(), in.a(), b, in.c(), in.d(), in.deltaBias(), softplus);
+    }
+
     @Test
     void statesAreAcceptedOnlyForTheArraysTheyWereSavedFor() {
         try (NDManager m = NDManager.newBaseManager()) {
@@ -36,44 +41,11 @@ class ChunkStatesTest {
 
             assertTrue(saved.savedFor(in));
             // a new record over the same arrays
-            assertTrue(
-                    saved.savedFor(
-                            new ScanInputs(
-                                    in.u(), in.delta(), in.a(), in.b(), in.c(), null, null, true)));
+            assertTrue(saved.savedFor(with(in, in.u(), in.b(), true)));
             // equal values in other arrays, another B, another softplus flag
-            assertFalse(
-                    saved.savedFor(
-                            new ScanInputs(
-                                    in.u().duplicate(),
-                                    in.delta(),
-                                    in.a(),
-                                    in.b(),
-                                    in.c(),
-                                    null,
-                                    null,
-                                    true)));
-            assertFalse(
-                    saved.savedFor(
-                            new ScanInputs(
-                                    in.u(),
-                                    in.delta(),
-                                    in.a(),
-                                    in.b().duplicate(),
-                                    in.c(),
-                                    null,
-                                    null,
-                                    true)));
-            assertFalse(
-                    saved.savedFor(
-                            new ScanInputs(
-                                    in.u(),
-                                    in.delta(),
-                                    in.a(),
-                                    in.b(),
-                                    in.c(),
-                                    null,
-                                    null,
-                                    false)));
+            assertFalse(saved.savedFor(with(in, in.u().duplicate(), in.b(), true)));
+            assertFalse(saved.savedFor(with(in, in.u(), in.b().duplicate(), true)));
+            assertFalse(saved.savedFor(with(in, in.u(), in.b(), false)));
             // states whose arguments are unknown (made by the facade's caller) are not checked
             assertTrue(new ChunkStates(states, bwd, null).savedFor(inputs(m, true)));
 

@@ -87,41 +87,33 @@ class CudaScanFixtureTest {
             assertNull(noState.lastState());
             Fixtures.assertWithinManifest(c, "y", noState.y(), t.get("y"));
 
-            ScanGradients g = scan.backward(in, t.get("dy"));
-            Fixtures.assertWithinManifest(c, "d_u", g.du(), t.get("d_u"));
-            Fixtures.assertWithinManifest(c, "d_delta", g.dDelta(), t.get("d_delta"));
-            Fixtures.assertWithinManifest(c, "d_A", g.dA(), t.get("d_A"));
-            Fixtures.assertWithinManifest(c, "d_B", g.dB(), t.get("d_B"));
-            Fixtures.assertWithinManifest(c, "d_C", g.dC(), t.get("d_C"));
-            if (in.d() != null) {
-                Fixtures.assertWithinManifest(c, "d_D", g.dD(), t.get("d_D"));
-            } else {
-                assertNull(g.dD());
-            }
-            if (in.deltaBias() != null) {
-                Fixtures.assertWithinManifest(
-                        c, "d_delta_bias", g.dDeltaBias(), t.get("d_delta_bias"));
-            } else {
-                assertNull(g.dDeltaBias());
-            }
+            assertGradientsWithinManifest(c, t, in, scan.backward(in, t.get("dy")));
 
             // training: the forward saves the backward's chunk states, the backward starts there
             ScanOutput saving = scan.forwardForBackward(in, true);
             Fixtures.assertWithinManifest(c, "y", saving.y(), t.get("y"));
             Fixtures.assertWithinManifest(c, "last_state", saving.lastState(), t.get("last_state"));
-            ScanGradients s = scan.backward(in, t.get("dy"), saving);
-            Fixtures.assertWithinManifest(c, "d_u", s.du(), t.get("d_u"));
-            Fixtures.assertWithinManifest(c, "d_delta", s.dDelta(), t.get("d_delta"));
-            Fixtures.assertWithinManifest(c, "d_A", s.dA(), t.get("d_A"));
-            Fixtures.assertWithinManifest(c, "d_B", s.dB(), t.get("d_B"));
-            Fixtures.assertWithinManifest(c, "d_C", s.dC(), t.get("d_C"));
-            if (in.d() != null) {
-                Fixtures.assertWithinManifest(c, "d_D", s.dD(), t.get("d_D"));
-            }
-            if (in.deltaBias() != null) {
-                Fixtures.assertWithinManifest(
-                        c, "d_delta_bias", s.dDeltaBias(), t.get("d_delta_bias"));
-            }
+            assertGradientsWithinManifest(c, t, in, scan.backward(in, t.get("dy"), saving));
+        }
+    }
+
+    /** All seven gradients against the case's, absent ones absent. */
+    private static void assertGradientsWithinManifest(
+            JsonObject c, Map<String, NDArray> t, ScanInputs in, ScanGradients g) {
+        Fixtures.assertWithinManifest(c, "d_u", g.du(), t.get("d_u"));
+        Fixtures.assertWithinManifest(c, "d_delta", g.dDelta(), t.get("d_delta"));
+        Fixtures.assertWithinManifest(c, "d_A", g.dA(), t.get("d_A"));
+        Fixtures.assertWithinManifest(c, "d_B", g.dB(), t.get("d_B"));
+        Fixtures.assertWithinManifest(c, "d_C", g.dC(), t.get("d_C"));
+        if (in.d() != null) {
+            Fixtures.assertWithinManifest(c, "d_D", g.dD(), t.get("d_D"));
+        } else {
+            assertNull(g.dD());
+        }
+        if (in.deltaBias() != null) {
+            Fixtures.assertWithinManifest(c, "d_delta_bias", g.dDeltaBias(), t.get("d_delta_bias"));
+        } else {
+            assertNull(g.dDeltaBias());
         }
     }
 }
