@@ -184,13 +184,7 @@ public final class CudaSelectiveScan implements SelectiveScan {
                 ScanOp.FORWARD,
                 in,
                 outputType.toString(),
-                c -> {
-                    ScanOutput o = SelectiveScanKernels.forward(in, returnLastState, outputType, c);
-                    o.y().close();
-                    if (o.lastState() != null) {
-                        o.lastState().close();
-                    }
-                });
+                c -> SelectiveScanKernels.forward(in, returnLastState, outputType, c).close());
     }
 
     /**

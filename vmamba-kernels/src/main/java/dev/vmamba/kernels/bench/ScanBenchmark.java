@@ -309,9 +309,9 @@ public final class ScanBenchmark {
             JsonObject row) {
         int sets = inputs.size();
         for (int i = 0; i < 2; i++) {
-            ScanOutput o = scan.forwardForBackward(inputs.get(i % sets), false);
-            scan.backward(inputs.get(i % sets), dys.get(i % sets), o).close();
-            close(o);
+            try (ScanOutput o = scan.forwardForBackward(inputs.get(i % sets), false)) {
+                scan.backward(inputs.get(i % sets), dys.get(i % sets), o).close();
+            }
         }
         double[] f = new double[iters];
         double[] b = new double[iters];
@@ -325,7 +325,7 @@ public final class ScanBenchmark {
             b[i] = timer.time(() -> g[0] = scan.backward(in, dy, o[0]));
             saves = o[0].residuals() != null;
             g[0].close();
-            close(o[0]);
+            o[0].close();
         }
         row.addProperty("train_fwd_ms", GpuTimer.median(f));
         row.addProperty("train_bwd_ms", GpuTimer.median(b));
@@ -336,13 +336,6 @@ public final class ScanBenchmark {
                 GpuTimer.median(f),
                 GpuTimer.median(b),
                 saves ? "" : " (no states saved: configurations incompatible)");
-    }
-
-    private static void close(ScanOutput o) {
-        o.y().close();
-        if (o.residuals() != null) {
-            o.residuals().close();
-        }
     }
 
     private void ndarray(Case c, NDManager m, JsonObject row) {
