@@ -1120,14 +1120,15 @@ struct ThreadSlots {
 
 // How the backward hands its per-step dB/dC partials (2·NT per thread: Σ over its rows of
 // λ Δ u and of dy h) to the block reduction: PRE levels of the warp reduce-scatter over the
-// lanes of different rows first (so at most 4 values per thread and step are stored, or as
-// few as the row lanes allow), then the values go to shared memory and are summed over the
-// remaining row lanes and the warps once per chunk.
+// lanes of different rows first (down to one value per thread and step, or as far as the row
+// lanes allow: fewer shared-memory stores and a smaller partials tile, measured faster than
+// stopping at four), then the values go to shared memory and are summed over the remaining row
+// lanes and the warps once per chunk.
 template <int NT, int TPR>
 struct BwdPartials {
     static constexpr int V = 2 * NT;
     static constexpr int ROW_BITS = Log2<32 / TPR>::value;  // lane bits that select rows
-    static constexpr int WANT = Log2<(V > 4 ? V / 4 : 1)>::value;
+    static constexpr int WANT = Log2<V>::value;
     static constexpr int PRE = WANT < ROW_BITS ? WANT : ROW_BITS;
     static constexpr int VS = V >> PRE;  // values stored per thread and step
     static constexpr int FREE = 1 << (ROW_BITS - PRE);  // row lanes still to sum per warp
@@ -1143,27 +1144,29 @@ struct BwdPartials {
 // the walk. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
 // and are summed over the block's rows once per chunk, then added atomically; dA, dD and
 // d(delta_bias) are summed per thread over the span and added atomically at the end.
-// Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T + 1 slots:
-// the checkpoint, then h_0 .. h_{T-1}); the stored partials (T slots); the chunk's summed dB/dC
-// (2 NP x T).
+// Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T slots: the
+// checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers), whose slot t holds the partials
+// of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T). Without a tile of
+// its own for the partials and the last state slot, the stage-1 configuration (64 rows, 4 states
+// x 4 lanes) needs 53.5 KB instead of 63 KB, four blocks per SM instead of three (neutral on an
+// H100, where this kernel is not bound by occupancy; the walk reads one state slot per step).
 constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
     using Part = BwdPartials<NT, TPR>;
     using States = ThreadSlots<RPT * NT>;
-    using Parts = ThreadSlots<Part::VS>;
+    static_assert(Part::VS <= RPT * NT, "a step's partials fit in the state slot it frees");
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int nwarps = q.nthr / 32;
     const int recTile = 4 * align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
     const int bufSize = recTile + 2 * bcTile;
-    const int hTile = States::floats(q.T + 1, q.nthr);
-    const int pTile = Parts::floats(q.T, q.nthr);
+    const int hTile = States::floats(q.T, q.nthr);
     const int sumTile = align4(2 * q.NP * q.T);
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * bufSize + hTile + pTile + sumTile) * 4u <= dyn_smem_bytes());
+            (unsigned)(2 * bufSize + hTile + sumTile) * 4u <= dyn_smem_bytes());
     // buffer k: {records, B, C}
     auto records = [&](int k) { return smem + (k & 1) * bufSize; };
     auto tiles = [&](int k) {
@@ -1171,10 +1174,15 @@ VM_DEV void bwd_body(const ScanParams& p) {
         return Tiles{rec + kRecU,   rec + kRecD,          rec + kRecG,
                      rec + recTile, rec + recTile + bcTile, 4};
     };
-    const States sH(smem + 2 * bufSize, q.nthr, q.tid);
-    float* sPart = smem + 2 * bufSize + hTile;
-    const Parts sP(sPart, q.nthr, q.tid);
-    float* sSum = sPart + pTile;  // (2 NP, T): the chunk's dB (first NP rows) and dC
+    float* sStates = smem + 2 * bufSize;
+    const States sH(sStates, q.nthr, q.tid);
+    // value i of thread x's dB/dC partials of step t: in x's state slot t, which the reverse walk
+    // frees at step t (the first unit of the slot, then the next)
+    auto part = [&](int t, int x, int i) {
+        return sStates + t * (RPT * NT) * q.nthr + (i / States::W) * (q.nthr * States::W) +
+               x * States::W + i % States::W;
+    };
+    float* sSum = sStates + hTile;  // (2 NP, T): the chunk's dB (first NP rows) and dC
     const bool vecCk = vector_states(p.ckpt, q.N);
 
     const int lane = q.tid & 31;
@@ -1208,8 +1216,10 @@ VM_DEV void bwd_body(const ScanParams& p) {
         float* myRec[RPT];
 #pragma unroll
         for (int rr = 0; rr < RPT; ++rr) myRec[rr] = rec + 4 * q.rho(rr) * q.TP;
+        // h_{tn-1}, the state the rescan ends with, carried into the reverse walk in registers
+        float hcur[RPT][NT];
         {
-            float hc[RPT][NT];
+            float (&hc)[RPT][NT] = hcur;
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
                 if (q.rowOk(rr)) {
@@ -1226,7 +1236,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             transform(p, q, tn, cur.d, rec + kRecZ, 4);
             __syncthreads();
 
-            // forward rescan of the chunk: slot t + 1 holds h_t
+            // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
                 float Bv[NT];
                 load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
@@ -1240,17 +1250,16 @@ VM_DEV void bwd_body(const ScanParams& p) {
                         hc[rr][j] = fmaf(exp2f(dt * A2[rr][j]), hc[rr][j], dtu * Bv[j]);
                     }
                 }
-                sH.store(t + 1, hc);
+                if (t + 1 < tn) sH.store(t + 1, hc);
             }
         }
 
-        // reverse walk: h_{t-1} is slot t, h_t slot t + 1
+        // reverse walk: h_{t-1} is slot t, h_t is in hcur (the previous step's h_{t-1})
         for (int t = tn - 1; t >= 0; --t) {
-            float Bv[NT], Cv[NT], hprev[RPT][NT], hcur[RPT][NT];
+            float Bv[NT], Cv[NT], hprev[RPT][NT];
             load_states<NT>(cur.B + t * q.NS + q.sg * NT, Bv);
             load_states<NT>(cur.C + t * q.NS + q.sg * NT, Cv);
             sH.load(t, hprev);
-            sH.load(t + 1, hcur);
             float vq[2 * NT];
 #pragma unroll
             for (int j = 0; j < 2 * NT; ++j) vq[j] = 0.f;
@@ -1293,10 +1302,13 @@ VM_DEV void bwd_body(const ScanParams& p) {
             int base = 0;
             bool writer = true;
             Butterfly<Part::V, 16, (32 >> Part::PRE)>::run(vq, lane, base, writer);
-            float kept[1][Part::VS];
+            // slot t is this thread's own and was read above: it now keeps the step's partials
 #pragma unroll
-            for (int i = 0; i < Part::VS; ++i) kept[0][i] = vq[i];
-            sP.store(t, kept);
+            for (int i = 0; i < Part::VS; ++i) *part(t, q.tid, i) = vq[i];
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr)
+#pragma unroll
+                for (int j = 0; j < NT; ++j) hcur[rr][j] = hprev[rr][j];
         }
         __syncthreads();
 
@@ -1325,40 +1337,32 @@ VM_DEV void bwd_body(const ScanParams& p) {
         }
         // dB, dC of the chunk. Value qi (dB_j, then dC_j, j < NT) of the lanes with state slice sg
         // lies, after the reduce-scatter, with the lanes whose top PRE bits select the slice
-        // qi / VS, at index qi % VS; an item sums one stored unit of W such values over the free
-        // row lanes and the warps.
+        // qi / VS, at index qi % VS; an item sums one such value over the free row lanes and the
+        // warps.
         {
             constexpr int TB = Log2<TPR>::value;
             constexpr int SLICES = Part::V / Part::VS;
-            const int items = (q.T * SLICES * TPR) * Parts::U;
+            const int items = (q.T * SLICES * TPR) * Part::VS;
             for (int i = q.tid; i < items; i += q.nthr) {
                 int rest = i;
-                const int u = rest % Parts::U;
-                rest /= Parts::U;
+                const int vi = rest % Part::VS;
+                rest /= Part::VS;
                 const int sg = rest % TPR;
                 rest /= TPR;
                 const int slice = rest % SLICES;
                 const int t = rest / SLICES;
                 const int lane0 = (slice << (5 - Part::PRE)) | sg;
-                float acc[Parts::W];
-#pragma unroll
-                for (int e = 0; e < Parts::W; ++e) acc[e] = 0.f;
-                const float* src = sPart + (t * Parts::U + u) * q.nthr * Parts::W;
+                float acc = 0.f;
                 for (int w = 0; w < nwarps; ++w) {
 #pragma unroll
                     for (int m = 0; m < Part::FREE; ++m) {
-                        const float* v = src + (w * 32 + (lane0 | (m << TB))) * Parts::W;
-#pragma unroll
-                        for (int e = 0; e < Parts::W; ++e) acc[e] += v[e];
+                        acc += *part(t, w * 32 + (lane0 | (m << TB)), vi);
                     }
                 }
-#pragma unroll
-                for (int e = 0; e < Parts::W; ++e) {
-                    const int qi = slice * Part::VS + u * Parts::W + e;
-                    const int qq = qi / NT;
-                    const int n = sg * NT + qi % NT;
-                    sSum[(qq * q.NP + n) * q.T + t] = acc[e];
-                }
+                const int qi = slice * Part::VS + vi;
+                const int qq = qi / NT;
+                const int n = sg * NT + qi % NT;
+                sSum[(qq * q.NP + n) * q.T + t] = acc;
             }
         }
         __syncthreads();

@@ -256,28 +256,15 @@ public record LaunchConfig(
                 floats = 2 * (2 * row + bc);
                 break;
             default: // two buffers of {records {Δ, dy, u, dΔ/dz} per row and step, B, C}, the
-                // chunk's states (chunk + 1 slots per thread), the stored dB/dC partials (chunk
-                // slots per thread), the chunk's summed dB/dC
+                // chunk's states (chunk slots per thread; slot t then holds step t's dB/dC
+                // partials), the chunk's summed dB/dC
                 floats =
                         2 * (4 * row + 2 * bc)
-                                + (long) (chunk + 1) * nrows * statesPerThread * threads
-                                + (long) chunk * storedPartials(tpr) * threads
+                                + (long) chunk * nrows * statesPerThread * threads
                                 + align4(2L * np * chunk);
         }
         long bytes = floats * 4;
         return bytes > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) bytes;
-    }
-
-    /**
-     * dB/dC partials each thread of the thread-per-row backward stores per step: its 2 ×
-     * statesPerThread values after as many reduce-scatter levels over the lanes of other rows as
-     * bring them down to 4 (or as the row lanes of a warp allow). Mirrors {@code BwdPartials}.
-     */
-    private int storedPartials(int tpr) {
-        int v = 2 * statesPerThread;
-        int rowBits = Integer.numberOfTrailingZeros(32 / tpr);
-        int want = v > 4 ? Integer.numberOfTrailingZeros(v / 4) : 0;
-        return v >> Math.min(want, rowBits);
     }
 
     /**

@@ -97,9 +97,9 @@ class LaunchConfigTest {
         assertEquals(
                 4 * 2 * (2 * 64 * 17 + 16 * 20), c.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16));
         // backward: two buffers of a record tile (4 floats per row and step) and 2 B/C tiles,
-        // 17 state slots of 16 floats per thread, 16 slots of dB/dC partials per thread (2 × 16
-        // values after three reduce-scatter levels: 4) and the chunk's summed dB/dC (2 × 16 × 16)
-        int bwd = 4 * (2 * (4 * 64 * 17 + 2 * 16 * 20) + 17 * 16 * 64 + 16 * 4 * 64 + 2 * 16 * 16);
+        // 16 state slots of 16 floats per thread (the checkpoint and h_0 .. h_14; slot t also
+        // takes step t's dB/dC partials once read) and the chunk's summed dB/dC (2 × 16 × 16)
+        int bwd = 4 * (2 * (4 * 64 * 17 + 2 * 16 * 20) + 16 * 16 * 64 + 2 * 16 * 16);
         assertEquals(bwd, c.sharedBytes(LaunchConfig.Kind.BWD, 16));
         // odd strides are rounded to 4 floats (16-byte aligned tiles): N = 1, 32 × 33 = 1056
         LaunchConfig small = new LaunchConfig(32, 1, 1, 32, 0);
