@@ -37,6 +37,7 @@
 #define VM_SHFL_UP(v, off) __shfl_up_sync(0xffffffffu, (v), (off))
 #define VM_SHFL_DOWN(v, off) __shfl_down_sync(0xffffffffu, (v), (off))
 #define VM_SHFL_IDX(v, src) __shfl_sync(0xffffffffu, (v), (src))
+#define VM_SYNCWARP() __syncwarp()
 #define VM_SMEM(name)                          \
     extern __shared__ float4 vm_dyn_smem_[]; \
     float* name = reinterpret_cast<float*>(vm_dyn_smem_)
@@ -458,24 +459,22 @@ VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int t
     cp_async_commit();
 }
 
-// After the chunk has landed: raw delta -> Δ = softplus(delta + bias) in place, and dΔ/dz into
-// sz when given. Done once per element (not per lane of a row); elements lie es floats apart.
+// After the chunk has landed: raw delta -> Δ = softplus(delta + bias) in place, once per element
+// (not per lane of a row).
 template <int NT, int RPT, int TPR>
-VM_DEV void transform(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* sd, float* sz,
-                      int es = 1) {
+VM_DEV void transform(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* sd) {
     const int total = q.R << q.logT;
     for (int i = q.tid; i < total; i += q.nthr) {
         const int r = i >> q.logT;
         const int t = i & (q.T - 1);
         const int cl = q.tile * q.R + r;
-        const int o = (r * q.TP + t) * es;
+        const int o = r * q.TP + t;
         float dt = 0.f, dz = 0.f;
         if (cl < q.Dg && t < tn) {
             const float z = sd[o] + (p.bias ? p.bias[q.g * q.Dg + cl] : 0.f);
             step_size(z, p.softplus, dt, dz);
         }
         sd[o] = dt;
-        if (sz) sz[o] = dz;
     }
 }
 
@@ -920,7 +919,7 @@ VM_DEV void fwd_tiled_body(const ScanParams& p) {
         const Tiles cur = tiles(k);
         cp_async_wait(more);
         __syncthreads();
-        transform(p, q, tn, cur.d, nullptr);
+        transform(p, q, tn, cur.d);
         if (p.ckpt) {
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
@@ -1030,7 +1029,7 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
         const Tiles cur = tiles(k);
         cp_async_wait(more);
         __syncthreads();
-        transform(p, q, tn, cur.d, nullptr);
+        transform(p, q, tn, cur.d);
         __syncthreads();
         for (int t = tn - 1; t >= 0; --t) {
             float Cv[NT];
@@ -1136,7 +1135,8 @@ struct BwdPartials {
 
 // ---------------------------------------------------------------------------------------------
 // Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
-// chunk to the left is prefetched meanwhile), rescan the chunk forwards from its checkpoint,
+// chunk to the left is prefetched meanwhile), form Δ of each row by the row's own lanes (a warp
+// barrier instead of a block barrier), rescan the chunk forwards from its checkpoint,
 // keeping every state in shared memory (one 16-byte store per four states), then walk it
 // backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
 // per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
@@ -1151,6 +1151,29 @@ struct BwdPartials {
 // x 4 lanes) needs 53.5 KB instead of 63 KB, four blocks per SM instead of three (neutral on an
 // H100, where this kernel is not bound by occupancy; the walk reads one state slot per step).
 constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
+
+// Δ = softplus(delta + bias) and dΔ/dz of the thread's own rows of a chunk, in place in their
+// {Δ, dy, u, dΔ/dz} records (steps past tn and rows past Dg get zeros): lane sg of a row takes
+// the steps t with t % TPR == sg. Only the row's lanes read these records before the next
+// block barrier, so a warp barrier orders them.
+template <int NT, int RPT, int TPR>
+VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* rec) {
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const int r = q.rho(rr);
+        const int cl = q.tile * q.R + r;
+        const bool ok = cl < q.Dg;
+        const float bias = (ok && p.bias) ? p.bias[q.g * q.Dg + cl] : 0.f;
+        float* row = rec + 4 * r * q.TP;
+        for (int t = q.sg; t < q.T; t += TPR) {
+            float dt = 0.f, dz = 0.f;
+            if (ok && t < tn) step_size(row[4 * t + kRecD] + bias, p.softplus, dt, dz);
+            row[4 * t + kRecD] = dt;
+            row[4 * t + kRecZ] = dz;
+        }
+    }
+    if constexpr (TPR > 1) VM_SYNCWARP();
+}
 
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
@@ -1233,8 +1256,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             sH.store(0, hc);
             cp_async_wait(more);
             __syncthreads();
-            transform(p, q, tn, cur.d, rec + kRecZ, 4);
-            __syncthreads();
+            transform_rows(p, q, tn, rec);
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {

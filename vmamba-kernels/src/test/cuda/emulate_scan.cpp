@@ -118,6 +118,7 @@ using std::min;
 #define VM_SHFL_DOWN(v, off) emu_shfl((v), [&](int l) { return l + (off); })
 #define VM_SHFL_IDX(v, s) emu_shfl((v), [&](int) { return (s); })
 #define VM_SMEM(name) float* name = emuBlock->smem.data()
+#define VM_SYNCWARP() emuBlock->warps[threadIdx.x / 32]->bar.arrive_and_wait()
 
 #include "../../main/cuda/selective_scan.cu"
 
