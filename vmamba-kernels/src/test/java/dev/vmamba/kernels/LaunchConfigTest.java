@@ -109,6 +109,19 @@ class LaunchConfigTest {
     }
 
     @Test
+    void stageOneBackwardFitsFourBlocksPerMultiprocessor() {
+        // 64 rows of 4 states × 4 lanes, 2 rows per thread, chunk 8 (v0-T stage 1): records of
+        // 64 × 9 steps, B/C tiles of 8 × 20, 8 state slots of 8 floats per thread (the partials
+        // live in them), the summed dB/dC (2 × 16 × 8): 53.5 KiB, so four blocks (each with the
+        // driver's 1 KiB) fit in an H100's 228 KiB of shared memory per multiprocessor
+        LaunchConfig c = new LaunchConfig(32, 2, 4, 8, 0);
+        int bytes = c.sharedBytes(LaunchConfig.Kind.BWD, 16);
+        assertEquals(4 * (2 * (4 * 64 * 9 + 2 * 8 * 20) + 8 * 2 * 4 * 128 + 2 * 16 * 8), bytes);
+        assertEquals(54_784, bytes);
+        assertTrue(4 * (bytes + 1024) <= 228 * 1024);
+    }
+
+    @Test
     void chunkIsAMultipleOfTheRegisterGroup() {
         assertEquals(16, new LaunchConfig(64, 1, 1, 32, 0).streamGroup());
         assertEquals(8, new LaunchConfig(64, 1, 4, 32, 0).streamGroup());
