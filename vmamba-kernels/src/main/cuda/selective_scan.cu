@@ -1148,7 +1148,8 @@ struct BwdPartials {
 // checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers), whose slot t holds the partials
 // of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T). Without a tile of
 // its own for the partials and the last state slot, the stage-1 configuration (64 rows, 4 states
-// x 4 lanes) needs 53.5 KB instead of 63 KB, four blocks per SM instead of three (neutral on an
+// x 4 lanes) needs 53.5 KB instead of 63 KB: shared memory then allows four blocks per SM
+// instead of three (registers may still allow only three; more blocks measured neutral on an
 // H100, where this kernel is not bound by occupancy; the walk reads one state slot per step).
 constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 
