@@ -109,11 +109,12 @@ class LaunchConfigTest {
     }
 
     @Test
-    void stageOneBackwardFitsFourBlocksPerMultiprocessor() {
+    void stageOneBackwardSharedMemoryAllowsFourBlocksPerMultiprocessor() {
         // 64 rows of 4 states × 4 lanes, 2 rows per thread, chunk 8 (v0-T stage 1): records of
         // 64 × 9 steps, B/C tiles of 8 × 20, 8 state slots of 8 floats per thread (the partials
-        // live in them), the summed dB/dC (2 × 16 × 8): 53.5 KiB, so four blocks (each with the
-        // driver's 1 KiB) fit in an H100's 228 KiB of shared memory per multiprocessor
+        // live in them), the summed dB/dC (2 × 16 × 8): 53.5 KiB, so by shared memory four blocks
+        // (each with the driver's 1 KiB) fit in an H100's 228 KiB per multiprocessor (registers
+        // may allow fewer)
         LaunchConfig c = new LaunchConfig(32, 2, 4, 8, 0);
         int bytes = c.sharedBytes(LaunchConfig.Kind.BWD, 16);
         assertEquals(4 * (2 * (4 * 64 * 9 + 2 * 8 * 20) + 8 * 2 * 4 * 128 + 2 * 16 * 8), bytes);
