@@ -599,6 +599,20 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
 // are plain all-reduce steps, and only the lane with those bits clear stays the writer.
 template <int V, int OFF, int STOP>
 struct Butterfly {
+    // where run() leaves a lane's values, without moving any: the first index and whether the
+    // lane writes them (they depend on the lane only)
+    static VM_DEV void slot(int lane, int& base, bool& writer) {
+        if constexpr (OFF >= STOP && OFF >= 1) {
+            if constexpr (V > 1) {
+                if (lane & OFF) base += V / 2;
+                Butterfly<V / 2, OFF / 2, STOP>::slot(lane, base, writer);
+            } else {
+                if (lane & OFF) writer = false;
+                Butterfly<1, OFF / 2, STOP>::slot(lane, base, writer);
+            }
+        }
+    }
+
     static VM_DEV void run(float* v, int lane, int& base, bool& writer) {
         if constexpr (OFF >= STOP && OFF >= 1) {
             if constexpr (V > 1) {
@@ -1123,6 +1137,25 @@ struct ThreadSlots {
 // lanes allow: fewer shared-memory stores and a smaller partials tile, measured faster than
 // stopping at four), then the values go to shared memory and are summed over the remaining row
 // lanes and the warps once per chunk.
+// How many of a step's 2 RPT row sums a lane keeps after their reduce-scatter over the TPR
+// lanes of its rows.
+template <int RPT, int TPR>
+struct RowSums {
+    static constexpr int VH = 2 * RPT >= TPR ? 2 * RPT / TPR : 1;
+};
+
+// v[i] for an index known only at run time, by selects (indexing a register array with it would
+// move the array to local memory).
+template <int K, typename X>
+VM_DEV X pick(const X (&v)[K], int i) {
+    X r = v[0];
+#pragma unroll
+    for (int k = 1; k < K; ++k) {
+        if (i == k) r = v[k];
+    }
+    return r;
+}
+
 template <int NT, int TPR>
 struct BwdPartials {
     static constexpr int V = 2 * NT;
@@ -1211,17 +1244,31 @@ VM_DEV void bwd_body(const ScanParams& p) {
 
     const int lane = q.tid & 31;
 
-    float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT], dbacc[RPT];
+    float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT];
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         const bool ok = q.rowOk(rr);
         const int c = q.channel(rr);
         Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
         dDacc[rr] = 0.f;
-        dbacc[rr] = 0.f;
         row_states(p, q, rr, p.mu, A2[rr], x[rr]);
 #pragma unroll
         for (int j = 0; j < NT; ++j) dAacc[rr][j] = 0.f;
+    }
+    // A step's row sums (per row: Σ λ B, then dΔ before the softplus factor dz; 2 RPT values)
+    // are reduce-scattered over the row's lanes: log2 TPR shuffle levels for all rows together
+    // instead of two shuffles per row and level. This lane ends with Row::VH of them from
+    // rowBase (value 2 rr + 1 is row rr's dΔ part) and, when rowWriter, turns each into du or
+    // ddelta of its row and stores it: the stores are spread over the row's lanes too.
+    using Row = RowSums<RPT, TPR>;
+    int rowBase = 0;
+    bool rowWriter = true;
+    Butterfly<2 * RPT, TPR / 2, 1>::slot(lane, rowBase, rowWriter);
+    float Dmine[Row::VH], dbacc[Row::VH];
+#pragma unroll
+    for (int k = 0; k < Row::VH; ++k) {
+        Dmine[k] = pick(Dv, (rowBase + k) >> 1);
+        dbacc[k] = 0.f;
     }
 
     const int cFirst = q.tBegin >> q.logT;
@@ -1286,10 +1333,13 @@ VM_DEV void bwd_body(const ScanParams& p) {
             float vq[2 * NT];
 #pragma unroll
             for (int j = 0; j < 2 * NT; ++j) vq[j] = 0.f;
+            float4 rv[RPT];
+            float rs[2 * RPT];
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
                 const float4 r = reinterpret_cast<const float4*>(myRec[rr])[t];
-                const float dt = r.x, gg = r.y, uu = r.z, dz = r.w;
+                rv[rr] = r;
+                const float dt = r.x, gg = r.y, uu = r.z;
                 const float dtu = dt * uu;
                 float sdu = 0.f, sda = 0.f;
 #pragma unroll
@@ -1303,23 +1353,28 @@ VM_DEV void bwd_body(const ScanParams& p) {
                     vq[j] = fmaf(lam, dtu, vq[j]);
                     vq[NT + j] = fmaf(gg, hcur[rr][j], vq[NT + j]);
                 }
-                // dΔ = Σ λ (B u + A ā h_{t-1}) = u Σ λ B + Σ A λ ā h_{t-1}, summed over the
-                // lanes of the row; every lane forms the row's results, lane 0 stores them
-                float sdd = fmaf(uu, sdu, sda * kLn2);
-#pragma unroll
-                for (int off = 1; off < TPR; off <<= 1) {
-                    sdu += VM_SHFL_XOR(sdu, off);
-                    sdd += VM_SHFL_XOR(sdd, off);
-                }
-                const float dd = sdd * dz;
+                // dΔ = Σ λ (B u + A ā h_{t-1}) = u Σ λ B + Σ A λ ā h_{t-1}
+                rs[2 * rr] = sdu;
+                rs[2 * rr + 1] = fmaf(uu, sdu, sda * kLn2);
                 dDacc[rr] = fmaf(gg, uu, dDacc[rr]);
-                dbacc[rr] += dd;
-                row_sync<TPR>();
-                if (q.sg == 0) {
-                    // {du, ddelta} replace {u, dΔ/dz}
-                    float* o = myRec[rr] + 4 * t + kRecU;
-                    o[0] = fmaf(Dv[rr], gg, dt * sdu);
-                    o[1] = dd;
+            }
+            {
+                int rb = 0;
+                bool rw = true;
+                Butterfly<2 * RPT, TPR / 2, 1>::run(rs, lane, rb, rw);
+            }
+            row_sync<TPR>();
+            if (rowWriter) {
+                // {du, ddelta} replace {u, dΔ/dz} in the records
+#pragma unroll
+                for (int k = 0; k < Row::VH; ++k) {
+                    const int vi = rowBase + k;
+                    const float4 r = pick(rv, vi >> 1);
+                    const bool isDd = Row::VH > 1 ? (k & 1) != 0 : (vi & 1) != 0;
+                    const float dd = rs[k] * r.w;
+                    dbacc[k] += isDd ? dd : 0.f;
+                    rec[4 * (q.rho(vi >> 1) * q.TP + t) + (isDd ? kRecZ : kRecU)] =
+                            isDd ? dd : fmaf(Dmine[k], r.y, r.x * rs[k]);
                 }
             }
             int base = 0;
@@ -1416,9 +1471,14 @@ VM_DEV void bwd_body(const ScanParams& p) {
             const int n = q.sg * NT + j;
             if (n < q.N) atomicAdd(p.dA + (size_t)c * q.N + n, dAacc[rr][j]);
         }
-        if (q.sg == 0) {
-            if (p.dD) atomicAdd(p.dD + c, dDacc[rr]);
-            if (p.dbias) atomicAdd(p.dbias + c, dbacc[rr]);
+        if (q.sg == 0 && p.dD) atomicAdd(p.dD + c, dDacc[rr]);
+    }
+    if (p.dbias && rowWriter) {
+#pragma unroll
+        for (int k = 0; k < Row::VH; ++k) {
+            const int vi = rowBase + k;
+            const bool isDd = Row::VH > 1 ? (k & 1) != 0 : (vi & 1) != 0;
+            if (isDd && q.rowOk(vi >> 1)) atomicAdd(p.dbias + q.channel(vi >> 1), dbacc[k]);
         }
     }
 }
