@@ -306,6 +306,16 @@ VM_DEV void cp_async4(float* dst, const float* src) {
 #endif
 }
 
+// Copies 16 bytes global -> shared (both 16-byte aligned), bypassing L1.
+VM_DEV void cp_async16(float* dst, const float* src) {
+#ifndef VMAMBA_HOST_EMULATION
+    const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(d), "l"(src) : "memory");
+#else
+    for (int i = 0; i < 4; ++i) dst[i] = src[i];
+#endif
+}
+
 VM_DEV void cp_async_commit() {
 #ifndef VMAMBA_HOST_EMULATION
     asm volatile("cp.async.commit_group;\n" ::: "memory");
@@ -1092,6 +1102,9 @@ struct ThreadSlots {
     // floats of `slots` slots for a block of nthr threads
     VM_DEV static int floats(int slots, int nthr) { return slots * K * nthr; }
 
+    // unit u (floats u·W ..) of this thread's slot
+    VM_DEV float* unit(int slot, int u) const { return base + (slot * U + u) * stride; }
+
     template <int R, int C>
     VM_DEV void store(int slot, const float (&v)[R][C]) const {
         static_assert(R * C == K, "slot size");
@@ -1179,11 +1192,12 @@ struct BwdPartials {
 // d(delta_bias) are summed per thread over the span and added atomically at the end.
 // Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T slots: the
 // checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers), whose slot t holds the partials
-// of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T). Without a tile of
-// its own for the partials and the last state slot, the stage-1 configuration (64 rows, 4 states
-// x 4 lanes) needs 53.5 KB instead of 63 KB: shared memory then allows four blocks per SM
-// instead of three (registers may still allow only three; more blocks measured neutral on an
-// H100, where this kernel is not bound by occupancy; the walk reads one state slot per step).
+// of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T); one more slot per
+// thread into which the next chunk's checkpoint is copied ahead. The stage-1 configuration (64
+// rows, 4 states x 4 lanes) needs 57.5 KB: three blocks per SM (the checkpoint slot cost the
+// fourth that 53.5 KB allowed; waiting for the checkpoint at every chunk start cost more, and
+// four blocks instead of three measured neutral on an H100, where this kernel is not bound by
+// occupancy).
 constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 
 // Δ = softplus(delta + bias) and dΔ/dz of the thread's own rows of a chunk, in place in their
@@ -1222,8 +1236,9 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int bufSize = recTile + 2 * bcTile;
     const int hTile = States::floats(q.T, q.nthr);
     const int sumTile = align4(2 * q.NP * q.T);
+    const int ckTile = States::floats(1, q.nthr);
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * bufSize + hTile + sumTile) * 4u <= dyn_smem_bytes());
+            (unsigned)(2 * bufSize + hTile + sumTile + ckTile) * 4u <= dyn_smem_bytes());
     // buffer k: {records, B, C}
     auto records = [&](int k) { return smem + (k & 1) * bufSize; };
     auto tiles = [&](int k) {
@@ -1241,6 +1256,33 @@ VM_DEV void bwd_body(const ScanParams& p) {
     };
     float* sSum = sStates + hTile;  // (2 NP, T): the chunk's dB (first NP rows) and dC
     const bool vecCk = vector_states(p.ckpt, q.N);
+    // The checkpoint a chunk starts from, copied by cp.async one chunk ahead into a slot of this
+    // thread's own (so no barrier orders it), where whole 16-byte slices of it can be: the
+    // chunk then starts without waiting for a load from global memory. Otherwise it is read
+    // when the chunk starts.
+    const States sCk(sSum + sumTile, q.nthr, q.tid);
+    const bool ckAsync = NT % 4 == 0 && vecCk && q.NP == q.N;
+    // requests chunk ci's checkpoint slices of the thread's rows (zeros for rows past the group)
+    auto fetchCk = [&](int ci) {
+        if constexpr (NT % 4 == 0) {
+#pragma unroll
+            for (int rr = 0; rr < RPT; ++rr) {
+                const float* src = p.ckpt +
+                                   (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N +
+                                   q.sg * NT;
+#pragma unroll
+                for (int qd = 0; qd < NT / 4; ++qd) {
+                    float* dst = sCk.unit(0, rr * (NT / 4) + qd);
+                    if (q.rowOk(rr)) {
+                        cp_async16(dst, src + 4 * qd);
+                    } else {
+                        *reinterpret_cast<float4*>(dst) = make_float4(0.f, 0.f, 0.f, 0.f);
+                    }
+                }
+            }
+            cp_async_commit();
+        }
+    };
 
     const int lane = q.tid & 31;
 
@@ -1275,6 +1317,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int cLast = (q.tEnd - 1) >> q.logT;
     const int nck = cLast - cFirst + 1;
     stage(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
+    if (ckAsync) fetchCk(cLast);
     for (int k = 0; k < nck; ++k) {
         const int ci = cLast - k;
         const int t0 = ci << q.logT;
@@ -1291,18 +1334,29 @@ VM_DEV void bwd_body(const ScanParams& p) {
         float hcur[RPT][NT];
         {
             float (&hc)[RPT][NT] = hcur;
+            if (!ckAsync) {
 #pragma unroll
-            for (int rr = 0; rr < RPT; ++rr) {
-                if (q.rowOk(rr)) {
-                    get_states<NT>(p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N,
-                                   q.sg, q.N, vecCk, hc[rr]);
-                } else {
+                for (int rr = 0; rr < RPT; ++rr) {
+                    if (q.rowOk(rr)) {
+                        get_states<NT>(
+                                p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N,
+                                q.sg, q.N, vecCk, hc[rr]);
+                    } else {
 #pragma unroll
-                    for (int j = 0; j < NT; ++j) hc[rr][j] = 0.f;
+                        for (int j = 0; j < NT; ++j) hc[rr][j] = 0.f;
+                    }
                 }
             }
-            sH.store(0, hc);
+            // this chunk's staging and checkpoint have landed (only the next chunk's staging,
+            // requested above, may still be in flight)
             cp_async_wait(more);
+            if (ckAsync) {
+                sCk.load(0, hc);
+                // the next chunk's checkpoint, into the slot just read: its own group, which the
+                // next chunk's wait (leaving only the staging after it in flight) completes
+                if (more) fetchCk(ci - 1);
+            }
+            sH.store(0, hc);
             __syncthreads();
             transform_rows(p, q, tn, rec);
 

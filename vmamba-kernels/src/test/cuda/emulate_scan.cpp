@@ -214,8 +214,10 @@ static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
     if (!std::strcmp(kind, "fwd")) return 4u * 4 * bc;
     if (!std::strcmp(kind, "fwdtiled")) return 4u * 2 * (2 * row + 2 * bc);
     if (!std::strcmp(kind, "bwdlocal")) return 4u * 2 * (2 * row + bc);
-    // the state slots (chunk per thread) also hold the dB/dC partials
-    return 4u * (2 * (4 * row + 2 * bc) + c.chunk * c.rpt * c.nt * nthr + a4(2 * NP * c.chunk));
+    // the state slots (chunk per thread) also hold the dB/dC partials; one more slot per thread
+    // for the next chunk's checkpoint
+    return 4u * (2 * (4 * row + 2 * bc) + (c.chunk + 1) * c.rpt * c.nt * nthr +
+                 a4(2 * NP * c.chunk));
 }
 
 // ---- problem and float64 reference ----------------------------------------------------------

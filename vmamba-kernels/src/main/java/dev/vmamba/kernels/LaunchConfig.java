@@ -257,10 +257,11 @@ public record LaunchConfig(
                 break;
             default: // two buffers of {records {Δ, dy, u, dΔ/dz} per row and step, B, C}, the
                 // chunk's states (chunk slots per thread; slot t then holds step t's dB/dC
-                // partials), the chunk's summed dB/dC
+                // partials), the chunk's summed dB/dC, one more slot per thread (the next
+                // chunk's checkpoint, requested ahead)
                 floats =
                         2 * (4 * row + 2 * bc)
-                                + (long) chunk * nrows * statesPerThread * threads
+                                + (long) (chunk + 1) * nrows * statesPerThread * threads
                                 + align4(2L * np * chunk);
         }
         long bytes = floats * 4;
