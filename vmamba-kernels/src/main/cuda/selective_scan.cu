@@ -1186,8 +1186,9 @@ struct BwdPartials {
 // keeping every state in shared memory (one 16-byte store per four states), then walk it
 // backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
 // per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
-// read), into which lane 0 of the row writes {du, ddelta}; they are written out coalesced after
-// the walk. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
+// read); the row's lanes reduce-scatter its sums and write {du, ddelta} back into it, and the
+// records are written out coalesced after the walk. The chunk's checkpoint is copied one chunk
+// ahead. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
 // and are summed over the block's rows once per chunk, then added atomically; dA, dD and
 // d(delta_bias) are summed per thread over the span and added atomically at the end.
 // Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T slots: the
