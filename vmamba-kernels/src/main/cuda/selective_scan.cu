@@ -1144,12 +1144,6 @@ struct ThreadSlots {
     }
 };
 
-// How the backward hands its per-step dB/dC partials (2·NT per thread: Σ over its rows of
-// λ Δ u and of dy h) to the block reduction: PRE levels of the warp reduce-scatter over the
-// lanes of different rows first (down to one value per thread and step, or as far as the row
-// lanes allow: fewer shared-memory stores and a smaller partials tile, measured faster than
-// stopping at four), then the values go to shared memory and are summed over the remaining row
-// lanes and the warps once per chunk.
 // How many of a step's 2 RPT row sums a lane keeps after their reduce-scatter over the TPR
 // lanes of its rows.
 template <int RPT, int TPR>
@@ -1169,6 +1163,12 @@ VM_DEV X pick(const X (&v)[K], int i) {
     return r;
 }
 
+// How the backward hands its per-step dB/dC partials (2·NT per thread: Σ over its rows of
+// λ Δ u and of dy h) to the block reduction: PRE levels of the warp reduce-scatter over the
+// lanes of different rows first (down to one value per thread and step, or as far as the row
+// lanes allow: fewer shared-memory stores and a smaller partials tile, measured faster than
+// stopping at four), then the values go to shared memory and are summed over the remaining row
+// lanes and the warps once per chunk.
 template <int NT, int TPR>
 struct BwdPartials {
     static constexpr int V = 2 * NT;
