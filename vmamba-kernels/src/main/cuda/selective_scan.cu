@@ -903,6 +903,221 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Forward with one thread per row and all 16 states in it (NT = 16, one row per thread, one lane
+// per row), u and raw delta staged in shared memory. In this split Δ, the output sum and the
+// loads are each done once per row and step, not once per lane; but streaming a row per thread
+// from global memory reads 16 bytes of each of 32 rows per warp load, and the loads (one group
+// ahead) stalled it on global memory most of its time. Here the block's rows of u and delta come
+// in with its B and C, a chunk ahead, coalesced (cp.async, 16 bytes per copy where the rows
+// allow), and each thread reads four steps of its row per 16-byte shared load (row stride
+// T + 4: conflict-free). Modes as fwd_stream_body; y is written from registers, four steps per
+// store. Shared memory: two buffers of {u, delta, B, C}.
+VM_DEV int rows_stride(int T) { return T + 4; }
+
+// Copies the chunk [t0, t0 + tn) of the block's rows of u and delta into row tiles of stride
+// rows_stride(T) (zeros past the chunk or the group) and its group's B and C into their tiles,
+// as one cp.async group. Whole float32 chunks with 16-byte aligned rows take 16-byte copies.
+template <int NT, int RPT, int TPR>
+VM_DEV void stage_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, float* su,
+                       float* sd, float* sB, float* sC) {
+    const int rs = rows_stride(q.T);
+    const int rows = min(q.R, q.Dg - q.tile * q.R);  // real rows of this tile
+    const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
+    if (tn == q.T && p.vecIn && q.T % 4 == 0) {
+        const int logV = q.logT - 2;  // 16-byte pieces per row: T / 4
+        const int total = q.R << logV;
+        for (int i = q.tid; i < total; i += q.nthr) {
+            const int r = i >> logV;
+            const int o = r * rs + ((i & ((1 << logV) - 1)) << 2);
+            if (r >= rows) {
+                *reinterpret_cast<float4*>(su + o) = make_float4(0.f, 0.f, 0.f, 0.f);
+                *reinterpret_cast<float4*>(sd + o) = make_float4(0.f, 0.f, 0.f, 0.f);
+                continue;
+            }
+            const size_t idx = first + (size_t)r * q.L + (o - r * rs);
+            cp_async16(su + o, static_cast<const float*>(p.u) + idx);
+            cp_async16(sd + o, static_cast<const float*>(p.delta) + idx);
+        }
+    } else {
+        const bool asyncIn = p.itype == kF32;
+        const int total = q.R << q.logT;
+        for (int i = q.tid; i < total; i += q.nthr) {
+            const int r = i >> q.logT;
+            const int t = i & (q.T - 1);
+            const int o = r * rs + t;
+            if (r >= rows || t >= tn) {
+                su[o] = 0.f;
+                sd[o] = 0.f;
+                continue;
+            }
+            const size_t idx = first + (size_t)r * q.L + t;
+            if (asyncIn) {
+                cp_async4(su + o, static_cast<const float*>(p.u) + idx);
+                cp_async4(sd + o, static_cast<const float*>(p.delta) + idx);
+            } else {
+                su[o] = ld(p.u, idx, p.itype);
+                sd[o] = ld(p.delta, idx, p.itype);
+            }
+        }
+    }
+    stage(p, q, t0, tn, Tiles{nullptr, nullptr, nullptr, sB, sC});  // commits the group
+}
+
+template <int NT, int RPT, int TPR, bool WANT_Y, bool SAVE>
+VM_DEV void fwd_rows_body(const ScanParams& p) {
+    static_assert(RPT == 1 && TPR == 1 && NT % 4 == 0, "one row per thread, one lane per row");
+    constexpr int GS = 4;  // steps per 16-byte shared load of u and delta
+    static_assert(GS == stream_group(NT * RPT), "the saving forward's group (LaunchConfig)");
+    const Geo<NT, RPT, TPR> q(p);
+    VM_SMEM(smem);
+    const int rs = rows_stride(q.T);
+    const int rowTile = align4(q.R * rs);
+    const int bcTile = align4(q.T * q.NS);
+    const int bufSize = 2 * rowTile + 2 * bcTile;
+    require(q.nthr % 32 == 0 && WANT_Y == (p.y != nullptr) && q.NP >= q.N && q.T % GS == 0 &&
+            !p.cross && (!WANT_Y || SAVE == (p.ckpt != nullptr)) &&
+            (!SAVE || ((1 << p.ckptShift) % GS == 0 && p.ckptChunks > 0)) &&
+            (unsigned)(2 * bufSize) * 4u <= dyn_smem_bytes());
+    // buffer k: {u, delta, B, C}
+    auto buf = [&](int k) { return smem + (k & 1) * bufSize; };
+
+    const bool ok = q.rowOk(0);
+    const int c = q.channel(0);
+    const size_t row = q.rowIndex(c) * q.L;
+    const float Dv = (ok && p.D) ? p.D[c] : 0.f;
+    const float bias = (ok && p.bias) ? p.bias[c] : 0.f;
+    float A2[NT], h[NT], sumD = 0.f;
+    row_states(p, q, 0, p.h0, A2, h);
+
+    const int first = q.tBegin >> q.logT;
+    const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
+    {
+        float* b0 = buf(0);
+        stage_rows(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), b0, b0 + rowTile,
+                   b0 + 2 * rowTile, b0 + 2 * rowTile + bcTile);
+    }
+    for (int k = 0; k < nck; ++k) {
+        const int t0 = (first + k) << q.logT;
+        const int tn = min(q.T, q.tEnd - t0);
+        const bool more = k + 1 < nck;
+        if (more) {
+            float* nb = buf(k + 1);
+            stage_rows(p, q, t0 + q.T, min(q.T, q.tEnd - t0 - q.T), nb, nb + rowTile,
+                       nb + 2 * rowTile, nb + 2 * rowTile + bcTile);
+        }
+        cp_async_wait(more);
+        __syncthreads();
+        const float* su = buf(k) + q.rt * rs;
+        const float* sd = su + rowTile;
+        const float* sB = buf(k) + 2 * rowTile;
+        const float* sC = sB + bcTile;
+        if constexpr (!WANT_Y) {
+            if (p.ckpt && ok) {
+                float* dst = p.ckpt + (q.rowIndex(c) * p.nChunks + first + k) * q.N;
+                put_states<NT>(dst, 0, q.N, vector_states(p.ckpt, q.N), h);
+            }
+        }
+        for (int tg = 0; tg < tn; tg += GS) {
+            if constexpr (SAVE) {
+                // the state entering every ckptShift-aligned step (see fwd_stream_body)
+                const int t = t0 + tg;
+                if (ok && (t & ((1 << p.ckptShift) - 1)) == 0) {
+                    float* dst = p.ckpt + (q.rowIndex(c) * p.ckptChunks + (t >> p.ckptShift)) * q.N;
+                    put_states<NT>(dst, 0, q.N, vector_states(p.ckpt, q.N), h);
+                }
+            }
+            const float4 u4 = *reinterpret_cast<const float4*>(su + tg);
+            const float4 z4 = *reinterpret_cast<const float4*>(sd + tg);
+            const float uv[GS] = {u4.x, u4.y, u4.z, u4.w};
+            const float zv[GS] = {z4.x, z4.y, z4.z, z4.w};
+            float yv[GS];
+            auto steps = [&](auto full) {
+                constexpr bool FULL = decltype(full)::value;
+#pragma unroll
+                for (int s2 = 0; s2 < GS; ++s2) {
+                    const int t = tg + s2;
+                    if (FULL || t < tn) {
+                        float dt, dz;
+                        step_size(zv[s2] + bias, p.softplus, dt, dz);
+                        dt = ok ? dt : 0.f;
+                        const float dtu = dt * uv[s2];
+                        float Bv[NT];
+                        load_states<NT>(sB + t * q.NS, Bv);
+                        if constexpr (!WANT_Y) {
+#pragma unroll
+                            for (int j = 0; j < NT; ++j) {
+                                h[j] = fmaf(exp2f(dt * A2[j]), h[j], dtu * Bv[j]);
+                            }
+                            sumD += dt;
+                            continue;
+                        }
+                        float Cv[NT];
+                        load_states<NT>(sC + t * q.NS, Cv);
+                        // NT / 4 partial sums of four terms (as fwd_stream_body)
+                        constexpr int NA = NT / 4;
+                        float acc[NA];
+#pragma unroll
+                        for (int i = 0; i < NA; ++i) acc[i] = 0.f;
+#pragma unroll
+                        for (int j = 0; j < NT; ++j) {
+                            const float a = exp2f(dt * A2[j]);
+                            h[j] = fmaf(a, h[j], dtu * Bv[j]);
+                            acc[j % NA] = fmaf(Cv[j], h[j], acc[j % NA]);
+                        }
+                        float sum = acc[0];
+#pragma unroll
+                        for (int i = 1; i < NA; ++i) sum += acc[i];
+                        yv[s2] = fmaf(Dv, uv[s2], sum);
+                    }
+                }
+            };
+            if (tn == q.T) {
+                steps(BoolC<true>{});
+            } else {
+                steps(BoolC<false>{});
+            }
+            if constexpr (WANT_Y) {
+                if (ok) {
+                    const int cnt = min(GS, tn - tg);
+                    const size_t o = row + t0 + tg;
+                    if (p.vecOut && cnt == GS) {
+                        *reinterpret_cast<float4*>(static_cast<float*>(p.y) + o) =
+                                make_float4(yv[0], yv[1], yv[2], yv[3]);
+                    } else {
+#pragma unroll
+                        for (int s2 = 0; s2 < GS; ++s2) {
+                            if (s2 < cnt) st(p.y, o + s2, yv[s2], p.otype);
+                        }
+                    }
+                }
+            }
+        }
+        __syncthreads();  // this buffer is refilled by the prefetch of the next iteration
+    }
+
+    if (!ok) return;
+    const size_t rowId = q.rowIndex(c);
+#pragma unroll
+    for (int j = 0; j < NT; ++j) {
+        if (j >= q.N) continue;
+        if (!WANT_Y && p.hEnd) p.hEnd[(rowId * p.nSpans + q.span) * q.N + j] = h[j];
+        if (p.last && q.span == p.nSpans - 1) p.last[rowId * q.N + j] = h[j];
+    }
+    if (!WANT_Y && p.sumDelta) p.sumDelta[rowId * p.nSpans + q.span] = sumD;
+}
+
+// The forward kernels' body: the row-tiled one for 16 states in one thread per row, else the
+// streaming one.
+template <int NT, int RPT, int TPR, bool WANT_Y, bool SAVE = false>
+VM_DEV void fwd_body(const ScanParams& p) {
+    if constexpr (NT == 16 && RPT == 1 && TPR == 1) {
+        fwd_rows_body<NT, RPT, TPR, WANT_Y, SAVE>(p);
+    } else {
+        fwd_stream_body<NT, RPT, TPR, WANT_Y, SAVE>(p);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Forward of the fused cross-scan (rows gathered through the direction index maps): u and delta
 // are staged in shared memory tiles like B and C, and every direction's y is added into the
 // merged output. Modes as fwd_stream_body. Shared memory: two buffers of {u, delta, B, C}.
@@ -2038,13 +2253,13 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
 // combinations.
 #define VM_INSTANTIATE(NT, RPT, TPR)                                                        \
     VM_KERNEL void ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {                \
-        vmscan::fwd_stream_body<NT, RPT, TPR, true>(p);                                     \
+        vmscan::fwd_body<NT, RPT, TPR, true>(p);                                     \
     }                                                                                       \
     VM_KERNEL void ss_fwds_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
-        vmscan::fwd_stream_body<NT, RPT, TPR, false>(p);                                    \
+        vmscan::fwd_body<NT, RPT, TPR, false>(p);                                    \
     }                                                                                       \
     VM_KERNEL void ss_fwdc_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
-        vmscan::fwd_stream_body<NT, RPT, TPR, true, true>(p);                               \
+        vmscan::fwd_body<NT, RPT, TPR, true, true>(p);                               \
     }                                                                                       \
     VM_KERNEL void ss_fwdx_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {               \
         vmscan::fwd_tiled_body<NT, RPT, TPR>(p);                                            \
