@@ -1017,24 +1017,7 @@ VM_DEV void fwd_rows_body(const ScanParams& p) {
                 put_states<NT>(dst, 0, q.N, vector_states(p.ckpt, q.N), h);
             }
         }
-        // Δ of the group at step tg of the chunk, computed a group ahead of its use so that the
-        // softplus (two dependent special-function operations) is off the path of the state
-        // update; the last group's look-ahead reads (and drops) the row tile's padding
-        auto group_dt = [&](int tg, float (&dt)[GS]) {
-            const float4 z4 = *reinterpret_cast<const float4*>(sd + tg);
-            const float zv[GS] = {z4.x, z4.y, z4.z, z4.w};
-#pragma unroll
-            for (int s2 = 0; s2 < GS; ++s2) {
-                float dz;
-                step_size(zv[s2] + bias, p.softplus, dt[s2], dz);
-                dt[s2] = ok ? dt[s2] : 0.f;
-            }
-        };
-        float dtv[GS];
-        group_dt(0, dtv);
         for (int tg = 0; tg < tn; tg += GS) {
-            float dtn[GS];
-            group_dt(tg + GS, dtn);
             if constexpr (SAVE) {
                 // the state entering every ckptShift-aligned step (see fwd_stream_body)
                 const int t = t0 + tg;
@@ -1044,7 +1027,9 @@ VM_DEV void fwd_rows_body(const ScanParams& p) {
                 }
             }
             const float4 u4 = *reinterpret_cast<const float4*>(su + tg);
+            const float4 z4 = *reinterpret_cast<const float4*>(sd + tg);
             const float uv[GS] = {u4.x, u4.y, u4.z, u4.w};
+            const float zv[GS] = {z4.x, z4.y, z4.z, z4.w};
             float yv[GS];
             auto steps = [&](auto full) {
                 constexpr bool FULL = decltype(full)::value;
@@ -1052,7 +1037,9 @@ VM_DEV void fwd_rows_body(const ScanParams& p) {
                 for (int s2 = 0; s2 < GS; ++s2) {
                     const int t = tg + s2;
                     if (FULL || t < tn) {
-                        const float dt = dtv[s2];
+                        float dt, dz;
+                        step_size(zv[s2] + bias, p.softplus, dt, dz);
+                        dt = ok ? dt : 0.f;
                         const float dtu = dt * uv[s2];
                         float Bv[NT];
                         load_states<NT>(sB + t * q.NS, Bv);
@@ -1104,8 +1091,6 @@ VM_DEV void fwd_rows_body(const ScanParams& p) {
                     }
                 }
             }
-#pragma unroll
-            for (int s2 = 0; s2 < GS; ++s2) dtv[s2] = dtn[s2];
         }
         __syncthreads();  // this buffer is refilled by the prefetch of the next iteration
     }
