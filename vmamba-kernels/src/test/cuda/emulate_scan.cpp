@@ -211,11 +211,7 @@ static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
     const int R = nthr / c.tpr * c.rpt, TP = c.chunk + 1, NP = c.nt * c.tpr;
     const int NS = c.nt % 4 == 0 ? NP + 4 : NP + 1;
     const int row = a4(R * TP), bc = a4(c.chunk * NS);
-    if (!std::strcmp(kind, "fwd")) {
-        // 16 states in one thread per row: two buffers of {u, delta, B, C}, row stride chunk + 4
-        if (c.nt == 16 && c.rpt == 1 && c.tpr == 1) return 4u * 2 * (2 * a4(R * (c.chunk + 4)) + 2 * bc);
-        return 4u * 4 * bc;
-    }
+    if (!std::strcmp(kind, "fwd")) return 4u * 4 * bc;
     if (!std::strcmp(kind, "fwdtiled")) return 4u * 2 * (2 * row + 2 * bc);
     if (!std::strcmp(kind, "bwdlocal")) return 4u * 2 * (2 * row + bc);
     // the state slots (chunk per thread) also hold the dB/dC partials; one more slot per thread
@@ -746,12 +742,6 @@ int main() {
         check_plain(v, Cfg{16, 1, 1, 32, 16, 0});
         check_plain(v, Cfg{8, 1, 2, 32, 8, 2});
         check_plain(v, Cfg{16, 2, 1, 32, 8, 0});
-        // the row-tiled forward: whole chunks with 16-byte copies, spans, a partial last chunk
-        check_plain(v, Cfg{16, 1, 1, 32, 8, 1});
-        check_plain(v, Cfg{16, 1, 1, 64, 32, 0});
-        Problem odd = make(1, 3, 70, 16, 52, true, true, true, rng);
-        check_plain(odd, Cfg{16, 1, 1, 32, 16, 0});
-        check_plain(odd, Cfg{16, 1, 1, 64, 32, 1});
         Problem w = make(1, 4, 5, 1, 96, true, true, true, rng);
         check_plain(w, Cfg{1, 1, 1, 32, 32, 0});
         check_plain(w, Cfg{1, 1, 1, 32, 16, 2});
@@ -785,12 +775,6 @@ int main() {
         check_saved(a, Cfg{4, 2, 4, 16, 8, 0}, Cfg{4, 2, 4, 16, 8, 2});
         Problem b = make(1, 2, 3, 5, 30, true, false, true, rng, true);
         check_saved(b, Cfg{4, 1, 2, 32, 16, 0}, Cfg{8, 1, 1, 32, 8, 1});
-        // the row-tiled forward (16 states, one thread per row) saving, in vector (L % 4 == 0)
-        // and element staging, whole rows and rows past the group, spans on the backward side
-        Problem v = make(2, 2, 40, 16, 48, true, true, true, rng);
-        check_saved(v, Cfg{16, 1, 1, 32, 16, 0}, Cfg{4, 2, 4, 16, 8, 0});
-        check_saved(v, Cfg{16, 1, 1, 64, 32, 0}, Cfg{16, 1, 1, 32, 16, 1});
-        check_saved(a, Cfg{16, 1, 1, 32, 8, 0}, Cfg{8, 1, 2, 32, 8, 2});
         Problem t = make(2, 2, 3, 1, 300, true, true, true, rng);
         check_saved(t, Cfg{1, 2, 1, 64, 128, 0, true}, Cfg{1, 1, 1, 64, 128, 0, true});
         check_saved(t, Cfg{1, 1, 1, 64, 128, 1, true}, Cfg{1, 2, 1, 32, 128, 2, true});

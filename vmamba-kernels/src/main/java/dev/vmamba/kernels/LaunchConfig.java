@@ -150,19 +150,6 @@ public record LaunchConfig(
     }
 
     /**
-     * Whether the forward kernels of this configuration stage u and delta in shared memory (16
-     * states in one thread per row, mirroring {@code fwd_body} in {@code selective_scan.cu}):
-     * streamed from global memory a row per thread, their loads stalled that split most of its
-     * time.
-     *
-     * @param dState N
-     * @return whether the forward is the row-tiled one
-     */
-    public boolean rowTiledForward(int dState) {
-        return !warpPerRow() && statesPerThread == 16 && nrows == 1 && threadsPerRow(dState) == 1;
-    }
-
-    /**
      * @return channel rows per block
      */
     public int rowsPerBlock() {
@@ -259,13 +246,8 @@ public record LaunchConfig(
         long bc = align4((long) chunk * ns);
         long floats;
         switch (kind) {
-            case FWD:
-                if (rowTiledForward(dState)) {
-                    // two buffers of {u, delta, B, C}, the row tiles with stride chunk + 4
-                    floats = 2 * (2 * align4((long) rowsPerBlock() * (chunk + 4)) + 2 * bc);
-                } else { // two buffers of {B, C}; u, delta and y stay in registers
-                    floats = 4 * bc;
-                }
+            case FWD: // two buffers of {B, C}
+                floats = 4 * bc;
                 break;
             case FWD_TILED: // two buffers of {u, delta, B, C}
                 floats = 2 * (2 * row + 2 * bc);

@@ -71,16 +71,6 @@ class CudaChunkStatesTest {
                         batch1,
                         new LaunchConfig(32, 1, 8, 32, 2),
                         new LaunchConfig(32, 1, 4, 16, 0)),
-                // 16 states in one thread per row (the row-tiled forward): element staging and a
-                // partial last chunk (L = 203), then 16-byte staging with spans (L = 204)
-                Arguments.of(
-                        stage,
-                        new LaunchConfig(32, 1, 16, 32, 0),
-                        new LaunchConfig(32, 1, 16, 8, 0)),
-                Arguments.of(
-                        new Problem(2, 4, 40, 16, 204, true, true, true),
-                        new LaunchConfig(64, 1, 16, 16, 0),
-                        new LaunchConfig(32, 1, 16, 16, 3)),
                 // N = 5: state slots past N, no D
                 Arguments.of(
                         odd, new LaunchConfig(32, 2, 4, 16, 0), new LaunchConfig(32, 1, 8, 8, 0)),

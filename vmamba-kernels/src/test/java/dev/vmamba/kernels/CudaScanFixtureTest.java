@@ -51,10 +51,6 @@ class CudaScanFixtureTest {
             for (String t : List.of("auto", "nrows1", "nrows2", "nrows4", "spans")) {
                 out.add(Arguments.of(id, t));
             }
-            int n = Fixtures.caseById(id).getAsJsonObject("params").get("d_state").getAsInt();
-            if (rowTiled(n)) {
-                out.add(Arguments.of(id, "rowtiled"));
-            }
         }
         return out.stream();
     }
@@ -69,19 +65,9 @@ class CudaScanFixtureTest {
                 return ScanTuning.AUTO;
             case "spans":
                 return ScanTuning.HEURISTIC.withChunk(dState > 16 ? 8 : 16).withSpanChunks(1);
-            case "rowtiled":
-                return ScanTuning.HEURISTIC.withStatesPerThread(16).withNrows(1);
             default:
                 return ScanTuning.HEURISTIC.withNrows(Integer.parseInt(name.substring(5)));
         }
-    }
-
-    /**
-     * Whether N takes the row-tiled forward when forced to 16 states per thread ({@code
-     * "rowtiled"}: one thread per row, u and delta staged in shared memory).
-     */
-    static boolean rowTiled(int dState) {
-        return LaunchConfig.nextPow2(dState) == 16;
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -86,16 +86,10 @@ class LaunchConfigTest {
 
     @Test
     void sharedMemoryMatchesTheKernelLayout() {
-        // streaming forward, N = 16 in 8 states × 2 lanes: two buffers of the B and C tiles of
+        // streaming forward, N = 16 in one thread per row: two buffers of the B and C tiles of
         // 16 × (16 + 4) floats; u, delta and y stay in registers
-        LaunchConfig split = new LaunchConfig(64, 1, 8, 16, 0);
-        assertEquals(4 * 4 * 16 * 20, split.sharedBytes(LaunchConfig.Kind.FWD, 16));
-        assertFalse(split.rowTiledForward(16));
-        // N = 16 in one thread per row: the forward stages u and delta too, in row tiles of
-        // stride 16 + 4 (two buffers of {u, delta, B, C})
         LaunchConfig c = new LaunchConfig(64, 1, 16, 16, 0);
-        assertTrue(c.rowTiledForward(16));
-        assertEquals(4 * 2 * (2 * 64 * 20 + 2 * 16 * 20), c.sharedBytes(LaunchConfig.Kind.FWD, 16));
+        assertEquals(4 * 4 * 16 * 20, c.sharedBytes(LaunchConfig.Kind.FWD, 16));
         // the fused cross-scan forward stages u and delta too: row tiles of 64 × 17 floats
         assertEquals(
                 4 * 2 * (2 * 64 * 17 + 2 * 16 * 20),
