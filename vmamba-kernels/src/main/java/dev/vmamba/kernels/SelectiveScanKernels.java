@@ -244,13 +244,8 @@ public final class SelectiveScanKernels {
         int spans = config.spans(l);
         int gx = gridX(config, s);
         int block = config.blockThreads(n);
-        // the state-only passes before the backward: one row per thread (fewer registers, more
-        // resident warps); the checkpoints depend on the chunk and spans only, not on the rows
-        LaunchConfig pass = statePassConfig(config);
-        CudaDevice.Kernel fwd = dev.kernel(stateKernel(pass, n));
-        int fwdSmem = pass.sharedBytes(LaunchConfig.Kind.FWD, n);
-        int fgx = gridX(pass, s);
-        int fblock = pass.blockThreads(n);
+        // the state-only passes before the backward (none from saved chunk states)
+        StatePass pass = saved ? null : StatePass.of(dev, config, s);
         // the warp-per-row backward can compute its checkpoints itself (one launch fewer)
         boolean own = !saved && config.warpOwnCheckpoints(l);
         long states = (long) b * c * spans * n;
@@ -279,7 +274,7 @@ public final class SelectiveScanKernels {
                                     .set(Int.N_SPANS, 1)
                                     .set(Int.N_CHUNKS, nChunks)
                                     .set(Ptr.CKPT, ckpt);
-                    dev.launch(fwd, fgx, 1, fblock, fwdSmem, f);
+                    pass.launch(dev, 1, f);
                 }
             } else {
                 // start state of every span: local pass per span, forward combine over spans;
@@ -296,17 +291,11 @@ public final class SelectiveScanKernels {
                             f.copy()
                                     .set(Ptr.H_END, ws.address(1))
                                     .set(Ptr.SUM_DELTA, ws.address(2));
-                    dev.launch(fwd, fgx, spans, fblock, fwdSmem, local);
+                    pass.launch(dev, spans, local);
                     combine(dev, local.copy().set(Ptr.CKPT, start), s);
                 }
                 if (!own && !saved) {
-                    dev.launch(
-                            fwd,
-                            fgx,
-                            spans,
-                            fblock,
-                            fwdSmem,
-                            f.copy().set(Ptr.H0, start).set(Ptr.CKPT, ckpt));
+                    pass.launch(dev, spans, f.copy().set(Ptr.H0, start).set(Ptr.CKPT, ckpt));
                 }
                 // reverse carries: local reverse pass per span + reverse combine over spans
                 ScanParams bl =
@@ -484,6 +473,28 @@ public final class SelectiveScanKernels {
      */
     private static String stateKernel(LaunchConfig c, int dState) {
         return (c.warpPerRow() ? "ss_fwd_" : "ss_fwds_") + c.kernelSuffix(dState);
+    }
+
+    /**
+     * A state-only forward pass of the backward (span end states, checkpoints): its kernel and
+     * launch geometry, from {@link #statePassConfig}: one row per thread (fewer registers, more
+     * resident warps); the checkpoints depend on the chunk and spans only, not on the rows.
+     */
+    private record StatePass(CudaDevice.Kernel kernel, int sharedBytes, int grid, int block) {
+
+        static StatePass of(CudaDevice dev, LaunchConfig backward, ScanShape s) {
+            LaunchConfig c = statePassConfig(backward);
+            int n = s.dState();
+            return new StatePass(
+                    dev.kernel(stateKernel(c, n)),
+                    c.sharedBytes(LaunchConfig.Kind.FWD, n),
+                    gridX(c, s),
+                    c.blockThreads(n));
+        }
+
+        void launch(CudaDevice dev, int spans, ScanParams p) {
+            dev.launch(kernel, grid, spans, block, sharedBytes, p);
+        }
     }
 
     /**
