@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.vmamba.core.scan.ScanInputs;
+import dev.vmamba.core.scan.ScanOutput;
+import dev.vmamba.kernels.ChunkStates;
 import dev.vmamba.kernels.CudaKernels;
 import dev.vmamba.kernels.CudaSelectiveScan;
 import dev.vmamba.kernels.GpuTimer;
@@ -22,10 +24,12 @@ import java.util.Locale;
 /**
  * A small driver for kernel profiling (e.g. under Nsight Compute): runs one operation at one
  * benchmark shape with a fixed launch configuration a few times, or times every candidate
- * configuration of the shape ({@code --sweep}).
+ * configuration of the shape ({@code --sweep}). {@code --op trn} times the training pair (the
+ * forward saving the backward's chunk states, then the backward from them) with every backward
+ * candidate, the forward given by {@code --config} or the heuristic one.
  *
  * <pre>
- * ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd
+ * ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd|trn
  *             [--config rt,nrows,nt,chunk,span[,warp]]
  *             [--iters N] [--sweep]
  * </pre>
@@ -64,7 +68,7 @@ public final class ScanProfile {
                     break;
                 default:
                     System.out.println(
-                            "ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd"
+                            "ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd|trn"
                                     + " [--config rt,nrows,nt,chunk,span[,warp]] [--iters N]"
                                     + " [--sweep]");
                     return;
@@ -88,6 +92,10 @@ public final class ScanProfile {
                             m.randomNormal(0f, 0.1f, new Shape(c), DataType.FLOAT32),
                             true);
             NDArray dy = m.randomNormal(seq);
+            if (op.equals("trn")) {
+                trainingSweep(in, dy, new ScanShape(s[0], c, s[1], s[3], s[4]), timer, config);
+                return;
+            }
             if (sweep) {
                 ScanShape ss = new ScanShape(s[0], c, s[1], s[3], s[4]);
                 List<LaunchConfig> cands =
@@ -131,6 +139,51 @@ public final class ScanProfile {
                             + scan.configFor(scanOp, in, DataType.FLOAT32)
                             + " on "
                             + CudaKernels.deviceName(0));
+        }
+    }
+
+    /**
+     * The training pair with every backward candidate: the forward (the given configuration, or the
+     * heuristic one) saving that backward's chunk states, then the backward from them, each timed
+     * (median of 3 after a warm-up).
+     */
+    private static void trainingSweep(
+            ScanInputs in, NDArray dy, ScanShape ss, GpuTimer timer, String forward) {
+        LaunchConfig fwd =
+                forward != null
+                        ? parse(forward)
+                        : LaunchConfigs.heuristic(
+                                ScanOp.FORWARD, ss, ScanTuning.AUTO, 132, 227 * 1024);
+        System.out.println("forward " + fwd);
+        for (LaunchConfig bwd :
+                LaunchConfigs.candidates(ScanOp.BACKWARD, ss, ScanTuning.AUTO, 132, 227 * 1024)) {
+            if (!SelectiveScanKernels.canSave(fwd, bwd)) {
+                System.out.printf(Locale.ROOT, "   n/a     %s: cannot save%n", bwd);
+                continue;
+            }
+            try {
+                double f =
+                        timer.median(
+                                1,
+                                3,
+                                () ->
+                                        SelectiveScanKernels.forward(
+                                                        in, false, DataType.FLOAT32, fwd, bwd)
+                                                .close());
+                ScanOutput saved =
+                        SelectiveScanKernels.forward(in, false, DataType.FLOAT32, fwd, bwd);
+                NDArray states = ((ChunkStates) saved.residuals()).states();
+                double b =
+                        timer.median(
+                                1,
+                                3,
+                                () -> SelectiveScanKernels.backward(in, dy, bwd, states).close());
+                saved.close();
+                System.out.printf(
+                        Locale.ROOT, "%8.4f ms  fwd %8.4f  bwd %8.4f  %s%n", f + b, f, b, bwd);
+            } catch (IllegalArgumentException e) {
+                System.out.printf(Locale.ROOT, "   n/a     %s: %s%n", bwd, e.getMessage());
+            }
         }
     }
 
