@@ -1,6 +1,8 @@
 package dev.vmamba.kernels;
 
 import ai.djl.Device;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,13 +13,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Chooses a launch configuration per (device, operation, shape, dtype, forced fields) by timing the
- * candidates of {@link LaunchConfigs#candidates} on the caller's own inputs with CUDA events (one
- * warm-up, median of two), and caches the winner for the life of the process. Candidates that
- * cannot launch (too many registers for their block size) are skipped.
+ * candidates of {@link LaunchConfigs#candidates} on the caller's own inputs with CUDA events, and
+ * caches the winner for the life of the process. Every candidate is timed briefly (one warm-up,
+ * median of two); the {@link #FINALISTS} fastest are then timed again (median of {@link
+ * #FINAL_RUNS}) and the fastest of that round wins: two runs alone let one lucky run pick a
+ * configuration a few per cent slower. Candidates that cannot launch (too many registers for their
+ * block size) are skipped.
  */
 public final class ScanAutotuner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScanAutotuner.class);
+
+    /** Candidates of the first round that are timed again. */
+    static final int FINALISTS = 3;
+
+    /** Timed runs per finalist (after a warm-up). */
+    static final int FINAL_RUNS = 5;
+
+    /** Times a configuration: the median of {@code runs} timed runs after a warm-up, in ms. */
+    @FunctionalInterface
+    interface Timing {
+        /**
+         * @param c the configuration
+         * @param runs timed runs
+         * @return the median in milliseconds
+         * @throws IllegalArgumentException if the configuration cannot launch
+         */
+        double ms(LaunchConfig c, int runs);
+    }
+
     private static final ScanAutotuner SHARED = new ScanAutotuner();
 
     private final Map<Key, LaunchConfig> cache = new ConcurrentHashMap<>();
@@ -92,23 +116,16 @@ public final class ScanAutotuner {
             return hit;
         }
         List<LaunchConfig> candidates = candidateList.get();
-        LaunchConfig best = null;
-        double bestMs = Double.MAX_VALUE;
+        Choice best;
         try (GpuTimer timer = new GpuTimer(device)) {
-            for (LaunchConfig c : candidates) {
-                double ms;
-                try {
-                    ms = timer.median(1, 2, () -> trial.accept(c));
-                } catch (IllegalArgumentException e) {
-                    LOG.debug("skipping {}: {}", c, e.getMessage());
-                    continue;
-                }
-                LOG.debug("{}: {} ms with {}", key, ms, c);
-                if (ms < bestMs) {
-                    bestMs = ms;
-                    best = c;
-                }
-            }
+            best =
+                    fastest(
+                            candidates,
+                            (c, runs) -> {
+                                double ms = timer.median(1, runs, () -> trial.accept(c));
+                                LOG.debug("{}: {} ms with {} ({} runs)", key, ms, c, runs);
+                                return ms;
+                            });
         }
         if (best == null) {
             throw new IllegalArgumentException(
@@ -120,10 +137,44 @@ public final class ScanAutotuner {
                 key.shape(),
                 key.types(),
                 CudaKernels.deviceName(key.device()),
-                best,
-                String.format("%.4f", bestMs),
+                best.config(),
+                String.format("%.4f", best.ms()),
                 candidates.size());
-        cache.put(key, best);
+        cache.put(key, best.config());
+        return best.config();
+    }
+
+    /** A configuration and its time. */
+    record Choice(LaunchConfig config, double ms) {}
+
+    /**
+     * The two rounds: every candidate timed with two runs, then the {@link #FINALISTS} fastest with
+     * {@link #FINAL_RUNS}; the fastest finalist of the second round wins.
+     *
+     * @param candidates the configurations
+     * @param timing times one (and throws {@link IllegalArgumentException} if it cannot launch)
+     * @return the winner with its second-round time, or null if none could launch
+     */
+    static Choice fastest(List<LaunchConfig> candidates, Timing timing) {
+        List<Choice> first = new ArrayList<>();
+        for (LaunchConfig c : candidates) {
+            try {
+                first.add(new Choice(c, timing.ms(c, 2)));
+            } catch (IllegalArgumentException e) {
+                LOG.debug("skipping {}: {}", c, e.getMessage());
+            }
+        }
+        if (first.isEmpty()) {
+            return null;
+        }
+        first.sort(Comparator.comparingDouble(Choice::ms));
+        Choice best = null;
+        for (Choice f : first.subList(0, Math.min(FINALISTS, first.size()))) {
+            Choice again = new Choice(f.config(), timing.ms(f.config(), FINAL_RUNS));
+            if (best == null || again.ms() < best.ms()) {
+                best = again;
+            }
+        }
         return best;
     }
 }
