@@ -30,18 +30,6 @@ public final class ScanAutotuner {
     /** Timed runs per finalist (after a warm-up). */
     static final int FINAL_RUNS = 5;
 
-    /** Times a configuration: the median of {@code runs} timed runs after a warm-up, in ms. */
-    @FunctionalInterface
-    interface Timing {
-        /**
-         * @param c the configuration
-         * @param runs timed runs
-         * @return the median in milliseconds
-         * @throws IllegalArgumentException if the configuration cannot launch
-         */
-        double ms(LaunchConfig c, int runs);
-    }
-
     private static final ScanAutotuner SHARED = new ScanAutotuner();
 
     private final Map<Key, LaunchConfig> cache = new ConcurrentHashMap<>();
@@ -146,6 +134,18 @@ public final class ScanAutotuner {
 
     /** A configuration and its time. */
     record Choice(LaunchConfig config, double ms) {}
+
+    /** Times a configuration: the median of {@code runs} timed runs after a warm-up, in ms. */
+    @FunctionalInterface
+    interface Timing {
+        /**
+         * @param c the configuration
+         * @param runs timed runs
+         * @return the median in milliseconds
+         * @throws IllegalArgumentException if the configuration cannot launch
+         */
+        double ms(LaunchConfig c, int runs);
+    }
 
     /**
      * The two rounds: every candidate timed with two runs, then the {@link #FINALISTS} fastest with
