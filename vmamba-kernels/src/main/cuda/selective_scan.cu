@@ -1263,14 +1263,16 @@ VM_DEV void bwd_body(const ScanParams& p) {
     // when the chunk starts.
     const States sCk(sSum + sumTile, q.nthr, q.tid);
     const bool ckAsync = NT % 4 == 0 && vecCk && q.NP == q.N;
+    // chunk ci's checkpoint (state row) of the thread's row rr
+    auto ckRow = [&](int rr, int ci) -> const float* {
+        return p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N;
+    };
     // requests chunk ci's checkpoint slices of the thread's rows (zeros for rows past the group)
     auto fetchCk = [&](int ci) {
         if constexpr (NT % 4 == 0) {
 #pragma unroll
             for (int rr = 0; rr < RPT; ++rr) {
-                const float* src = p.ckpt +
-                                   (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N +
-                                   q.sg * NT;
+                const float* src = ckRow(rr, ci) + q.sg * NT;
 #pragma unroll
                 for (int qd = 0; qd < NT / 4; ++qd) {
                     float* dst = sCk.unit(0, rr * (NT / 4) + qd);
@@ -1339,9 +1341,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
 #pragma unroll
                 for (int rr = 0; rr < RPT; ++rr) {
                     if (q.rowOk(rr)) {
-                        get_states<NT>(
-                                p.ckpt + (q.rowIndex(q.channel(rr)) * p.nChunks + ci) * q.N,
-                                q.sg, q.N, vecCk, hc[rr]);
+                        get_states<NT>(ckRow(rr, ci), q.sg, q.N, vecCk, hc[rr]);
                     } else {
 #pragma unroll
                         for (int j = 0; j < NT; ++j) hc[rr][j] = 0.f;
