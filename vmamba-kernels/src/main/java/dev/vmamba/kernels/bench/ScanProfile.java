@@ -36,6 +36,11 @@ import java.util.Locale;
  */
 public final class ScanProfile {
 
+    /** The candidates are those of an H100: its multiprocessors and shared memory per block. */
+    private static final int H100_SMS = 132;
+
+    private static final int H100_SHARED = 227 * 1024;
+
     private ScanProfile() {}
 
     /**
@@ -99,7 +104,8 @@ public final class ScanProfile {
             if (sweep) {
                 ScanShape ss = new ScanShape(s[0], c, s[1], s[3], s[4]);
                 List<LaunchConfig> cands =
-                        LaunchConfigs.candidates(scanOp, ss, ScanTuning.AUTO, 132, 227 * 1024);
+                        LaunchConfigs.candidates(
+                                scanOp, ss, ScanTuning.AUTO, H100_SMS, H100_SHARED);
                 for (LaunchConfig cfg : cands) {
                     try {
                         double ms = timer.median(1, 3, () -> run(scanOp, in, dy, cfg));
@@ -153,10 +159,11 @@ public final class ScanProfile {
                 forward != null
                         ? parse(forward)
                         : LaunchConfigs.heuristic(
-                                ScanOp.FORWARD, ss, ScanTuning.AUTO, 132, 227 * 1024);
+                                ScanOp.FORWARD, ss, ScanTuning.AUTO, H100_SMS, H100_SHARED);
         System.out.println("forward " + fwd);
         for (LaunchConfig bwd :
-                LaunchConfigs.candidates(ScanOp.BACKWARD, ss, ScanTuning.AUTO, 132, 227 * 1024)) {
+                LaunchConfigs.candidates(
+                        ScanOp.BACKWARD, ss, ScanTuning.AUTO, H100_SMS, H100_SHARED)) {
             if (!SelectiveScanKernels.canSave(fwd, bwd)) {
                 System.out.printf(Locale.ROOT, "   n/a     %s: cannot save%n", bwd);
                 continue;
