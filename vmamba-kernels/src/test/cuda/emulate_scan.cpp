@@ -113,6 +113,7 @@ using std::min;
 #define VMAMBA_HOST_EMULATION 1
 #define VM_DEV inline
 #define VM_KERNEL extern "C"
+#define VM_MAXNREG(n)
 #define VM_SHFL_XOR(v, off) emu_shfl_xor((v), (off))
 #define VM_SHFL_UP(v, off) emu_shfl((v), [&](int l) { return l - (off); })
 #define VM_SHFL_DOWN(v, off) emu_shfl((v), [&](int l) { return l + (off); })

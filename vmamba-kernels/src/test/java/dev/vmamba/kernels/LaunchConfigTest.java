@@ -343,8 +343,10 @@ class LaunchConfigTest {
                 compiled.add(rows.group(1) + "_" + r + "_" + rows.group(2));
             }
         }
+        // one variant each, with or without register caps (VM_INSTANTIATE_REGS)
         Matcher one =
-                Pattern.compile("(?m)^VM_INSTANTIATE\\((\\d+), (\\d+), (\\d+)\\)").matcher(src);
+                Pattern.compile("(?m)^VM_INSTANTIATE(?:_REGS)?\\((\\d+), (\\d+), (\\d+)[,)]")
+                        .matcher(src);
         while (one.find()) {
             compiled.add(one.group(1) + "_" + one.group(2) + "_" + one.group(3));
         }
