@@ -48,7 +48,7 @@ import java.util.Map;
  * forward, the backward and the training pair on small shapes that take the single-launch and the
  * span-split plans (default 2000 each). A long-running application reaches that state after a few
  * thousand scans, when the JIT has compiled the validation, allocation and launch code; before it,
- * that code is interpreted and adds 0.03 – 0.1 ms to a call. {@code --host-warmup 0} measures the
+ * that code is interpreted and adds 0.03 – 0.4 ms to a call. {@code --host-warmup 0} measures the
  * interpreted path.
  *
  * <pre>
