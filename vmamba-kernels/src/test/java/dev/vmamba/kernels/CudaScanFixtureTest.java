@@ -65,6 +65,8 @@ class CudaScanFixtureTest {
                 return ScanTuning.AUTO;
             case "spans":
                 return ScanTuning.HEURISTIC.withChunk(dState > 16 ? 8 : 16).withSpanChunks(1);
+            case "chunk64":
+                return ScanTuning.HEURISTIC.withChunk(64);
             default:
                 return ScanTuning.HEURISTIC.withNrows(Integer.parseInt(name.substring(5)));
         }
