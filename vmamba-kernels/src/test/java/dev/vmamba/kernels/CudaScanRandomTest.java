@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * against DJL autograd through the NDArray scan (on the GPU). Shapes cover L = 1, lengths that are
  * not multiples of any chunk, N = 1, 5, 16, 32 and 256, batch 1 with a long sequence (span-split
  * plans) and a large batch, groups 1/2/4, without D or bias, without softplus; each with the
- * autotuned configuration and every forced {@code nrows}.
+ * autotuned configuration, every forced {@code nrows} and (forward) forced 64-step chunks.
  */
 @Tag("gpu")
 class CudaScanRandomTest {
@@ -76,13 +76,9 @@ class CudaScanRandomTest {
         for (Problem p : problems()) {
             seed++;
             for (String t : List.of("auto", "nrows1", "nrows2", "nrows4", "spans", "chunk64")) {
-                if (t.equals("nrows2") || t.equals("nrows4") || t.equals("chunk64")) {
-                    if (p.dState() > 16) {
-                        continue; // nrows > 1 is compiled for N <= 16 only; 64-step tiles of
-                        // large N exceed shared memory
-                    }
+                if (applies(t, p)) {
+                    out.add(Arguments.of(p, t, seed));
                 }
-                out.add(Arguments.of(p, t, seed));
             }
         }
         return out.stream();
@@ -97,13 +93,21 @@ class CudaScanRandomTest {
                 continue; // the autograd reference walks L steps; keep it quick
             }
             for (String t : List.of("auto", "nrows1", "nrows2", "nrows4", "spans")) {
-                if (p.dState() > 16 && (t.equals("nrows2") || t.equals("nrows4"))) {
-                    continue;
+                if (applies(t, p)) {
+                    out.add(Arguments.of(p, t, seed));
                 }
-                out.add(Arguments.of(p, t, seed));
             }
         }
         return out.stream();
+    }
+
+    /**
+     * Whether a forced tuning exists for the problem: nrows > 1 is compiled for N ≤ 16 only, and
+     * 64-step tiles of a larger N exceed shared memory.
+     */
+    private static boolean applies(String tuning, Problem p) {
+        boolean smallStatesOnly = List.of("nrows2", "nrows4", "chunk64").contains(tuning);
+        return p.dState() <= 16 || !smallStatesOnly;
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -233,8 +233,9 @@ public final class ScanBenchmark {
         }
         out.printf(
                 Locale.ROOT,
-                "host path warmed up: %d calls of each operation on 3 small shapes, %.1f s%n",
+                "host path warmed up: %d calls of each operation on %d small shapes, %.1f s%n",
                 hostWarmup,
+                small.size(),
                 (System.nanoTime() - t0) / 1e9);
     }
 
