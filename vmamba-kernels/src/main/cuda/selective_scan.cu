@@ -519,38 +519,68 @@ constexpr int stream_group(int statesPerThread) {
     return statesPerThread >= 8 ? 4 : statesPerThread >= 4 ? 8 : 16;
 }
 
-// Loads `GS` consecutive time steps from `t` of a thread's rows of u and raw delta into
-// registers: 16-byte vector loads when the rows allow, element loads (with any input type and
-// the sequence end) otherwise. Rows that do not exist and steps past the end read as zeros.
+// Raw delta values per row that a lane loads for a register group of GS steps: when the TPR lanes
+// of a row split the group's step sizes between them (group_step_sizes), only its own GS / TPR
+// consecutive steps; otherwise all GS.
+#ifndef VMAMBA_HOST_EMULATION
+__host__ __device__
+#endif
+constexpr int own_steps(int TPR, int GS) {
+    return (TPR > 1 && GS % TPR == 0) ? GS / TPR : GS;
+}
+
+// Loads `GS` consecutive time steps from `t` of a thread's rows of u, and the ZS = own_steps
+// steps of raw delta from t + sg·ZS that this lane turns into step sizes, into registers:
+// vector loads when the rows allow, element loads (with any input type and the sequence end)
+// otherwise. Rows that do not exist and steps past the end read as zeros. The lanes of a row
+// read the same u (one L1 line, 4 lanes) but not the same delta.
 template <int NT, int RPT, int TPR, int GS>
 VM_DEV void load_group(const ScanParams& p, const Geo<NT, RPT, TPR>& q, const size_t (&row)[RPT],
-                       int t, float (&u)[RPT][GS], float (&z)[RPT][GS]) {
+                       int t, float (&u)[RPT][GS], float (&z)[RPT][own_steps(TPR, GS)]) {
+    constexpr int ZS = own_steps(TPR, GS);
+    const int zt = ZS < GS ? t + q.sg * ZS : t;
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         const bool ok = q.rowOk(rr);
         if (ok && p.vecIn && t + GS <= q.tEnd) {
             const float4* up = reinterpret_cast<const float4*>(static_cast<const float*>(p.u) + row[rr] + t);
-            const float4* zp =
-                    reinterpret_cast<const float4*>(static_cast<const float*>(p.delta) + row[rr] + t);
+            const float* zp = static_cast<const float*>(p.delta) + row[rr] + zt;
 #pragma unroll
             for (int v = 0; v < GS / 4; ++v) {
                 const float4 a = up[v];
-                const float4 b = zp[v];
                 u[rr][4 * v] = a.x;
                 u[rr][4 * v + 1] = a.y;
                 u[rr][4 * v + 2] = a.z;
                 u[rr][4 * v + 3] = a.w;
-                z[rr][4 * v] = b.x;
-                z[rr][4 * v + 1] = b.y;
-                z[rr][4 * v + 2] = b.z;
-                z[rr][4 * v + 3] = b.w;
+            }
+            // zt is a multiple of ZS (t is one of GS): aligned vector loads of ZS values
+            if constexpr (ZS % 4 == 0) {
+#pragma unroll
+                for (int v = 0; v < ZS / 4; ++v) {
+                    const float4 b = reinterpret_cast<const float4*>(zp)[v];
+                    z[rr][4 * v] = b.x;
+                    z[rr][4 * v + 1] = b.y;
+                    z[rr][4 * v + 2] = b.z;
+                    z[rr][4 * v + 3] = b.w;
+                }
+            } else if constexpr (ZS == 2) {
+                const float2 b = *reinterpret_cast<const float2*>(zp);
+                z[rr][0] = b.x;
+                z[rr][1] = b.y;
+            } else {
+#pragma unroll
+                for (int s2 = 0; s2 < ZS; ++s2) z[rr][s2] = zp[s2];
             }
         } else {
 #pragma unroll
             for (int s2 = 0; s2 < GS; ++s2) {
                 const bool in = ok && t + s2 < q.tEnd;
                 u[rr][s2] = in ? ld(p.u, row[rr] + t + s2, p.itype) : 0.f;
-                z[rr][s2] = in ? ld(p.delta, row[rr] + t + s2, p.itype) : 0.f;
+            }
+#pragma unroll
+            for (int s2 = 0; s2 < ZS; ++s2) {
+                const bool in = ok && zt + s2 < q.tEnd;
+                z[rr][s2] = in ? ld(p.delta, row[rr] + zt + s2, p.itype) : 0.f;
             }
         }
     }
@@ -569,14 +599,16 @@ struct BoolC {
     static constexpr bool value = B;
 };
 
-// Δ for the GS steps of a register group of each of the thread's rows. When TPR lanes share a row
-// they would all compute the same Δ: instead lane sg of the row computes the steps s with
-// s % TPR == sg and the lanes exchange them with shuffles (the softplus costs two special-function
-// operations, the unit that bounds the N = 16 forward).
+// Δ for the GS steps of a register group of each of the thread's rows, from the raw delta values
+// that load_group gave this lane. When TPR lanes share a row they would all compute the same Δ:
+// instead lane sg of the row computes the GS / TPR consecutive steps from sg·GS / TPR (the only
+// ones it loaded) and the lanes exchange them with shuffles (the softplus costs two
+// special-function operations, the unit that bounds the N = 16 forward).
 template <int RPT, int TPR, int GS>
-VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][GS],
+VM_DEV void group_step_sizes(const ScanParams& p, const float (&z)[RPT][own_steps(TPR, GS)],
                              const float (&bias)[RPT], float (&dt)[RPT][GS]) {
-    if constexpr (TPR == 1 || GS % TPR != 0) {
+    constexpr int PER = own_steps(TPR, GS);
+    if constexpr (PER == GS) {
 #pragma unroll
         for (int rr = 0; rr < RPT; ++rr)
 #pragma unroll
@@ -585,7 +617,6 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
                 step_size(z[rr][s2] + bias[rr], p.softplus, dt[rr][s2], dz);
             }
     } else {
-        constexpr int PER = GS / TPR;
         const int lane = threadIdx.x & 31;
         const int first = lane & ~(TPR - 1);
 #pragma unroll
@@ -593,17 +624,12 @@ VM_DEV void group_step_sizes(const ScanParams& p, int sg, const float (&z)[RPT][
             float mine[PER];
 #pragma unroll
             for (int j = 0; j < PER; ++j) {
-                float zz = z[rr][j * TPR];
-#pragma unroll
-                for (int k = 1; k < TPR; ++k) {
-                    if (sg == k) zz = z[rr][j * TPR + k];
-                }
                 float dz;
-                step_size(zz + bias[rr], p.softplus, mine[j], dz);
+                step_size(z[rr][j] + bias[rr], p.softplus, mine[j], dz);
             }
 #pragma unroll
             for (int s2 = 0; s2 < GS; ++s2) {
-                dt[rr][s2] = VM_SHFL_IDX(mine[s2 / TPR], first | (s2 % TPR));
+                dt[rr][s2] = VM_SHFL_IDX(mine[s2 % PER], first | (s2 / PER));
             }
         }
     }
@@ -708,8 +734,9 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
     const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
     // groups in flight: two for memory-bound configurations (few states per thread)
     constexpr int PD = (NT * RPT < 4) ? 2 : 1;
-    float cu[RPT][GS], cz[RPT][GS];  // the group being computed
-    float au[RPT][GS], az[RPT][GS];  // the next one, already requested (PD == 2)
+    constexpr int ZS = own_steps(TPR, GS);  // raw delta steps this lane loads per group
+    float cu[RPT][GS], cz[RPT][ZS];  // the group being computed
+    float au[RPT][GS], az[RPT][ZS];  // the next one, already requested (PD == 2)
     load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin, cu, cz);
     if constexpr (PD == 2) load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin + GS, au, az);
     stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, WANT_Y ? smem + bcTile : nullptr);
@@ -757,10 +784,10 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                     }
                 }
             }
-            float nu[RPT][GS], nz[RPT][GS];
+            float nu[RPT][GS], nz[RPT][ZS];
             load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + PD * GS, nu, nz);
             float yv[RPT][GS], dtv[RPT][GS];
-            group_step_sizes<RPT, TPR, GS>(p, q.sg, cz, bias, dtv);
+            group_step_sizes<RPT, TPR, GS>(p, cz, bias, dtv);
             // full chunks run without per-step bounds checks (the common case)
             auto steps = [&](auto full, auto out) {
                 constexpr bool FULL = decltype(full)::value;
@@ -879,12 +906,14 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                 for (int s2 = 0; s2 < GS; ++s2) {
                     if constexpr (PD == 2) {
                         cu[rr][s2] = au[rr][s2];
-                        cz[rr][s2] = az[rr][s2];
                         au[rr][s2] = nu[rr][s2];
-                        az[rr][s2] = nz[rr][s2];
+                        if (s2 < ZS) {
+                            cz[rr][s2] = az[rr][s2];
+                            az[rr][s2] = nz[rr][s2];
+                        }
                     } else {
                         cu[rr][s2] = nu[rr][s2];
-                        cz[rr][s2] = nz[rr][s2];
+                        if (s2 < ZS) cz[rr][s2] = nz[rr][s2];
                     }
                 }
         }
