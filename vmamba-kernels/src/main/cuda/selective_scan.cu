@@ -529,53 +529,53 @@ constexpr int own_steps(int TPR, int GS) {
     return (TPR > 1 && GS % TPR == 0) ? GS / TPR : GS;
 }
 
-// Loads `GS` consecutive time steps from `t` of a thread's rows of u, and the ZS = own_steps
-// steps of raw delta from t + sg·ZS that this lane turns into step sizes, into registers:
-// vector loads when the rows allow, element loads (with any input type and the sequence end)
-// otherwise. Rows that do not exist and steps past the end read as zeros. The lanes of a row
-// read the same u (one L1 line, 4 lanes) but not the same delta.
-template <int NT, int RPT, int TPR, int GS>
+// K consecutive floats from p (aligned to min(K, 4) floats) into registers with vector loads.
+template <int K>
+VM_DEV void load_run(const float* p, float (&dst)[K]) {
+    if constexpr (K % 4 == 0) {
+#pragma unroll
+        for (int v = 0; v < K / 4; ++v) {
+            const float4 a = reinterpret_cast<const float4*>(p)[v];
+            dst[4 * v] = a.x;
+            dst[4 * v + 1] = a.y;
+            dst[4 * v + 2] = a.z;
+            dst[4 * v + 3] = a.w;
+        }
+    } else if constexpr (K == 2) {
+        const float2 a = *reinterpret_cast<const float2*>(p);
+        dst[0] = a.x;
+        dst[1] = a.y;
+    } else {
+#pragma unroll
+        for (int i = 0; i < K; ++i) dst[i] = p[i];
+    }
+}
+
+// Loads a register group of a thread's rows into registers: the ZS = own_steps steps of raw
+// delta from t + sg·ZS that this lane turns into step sizes, and US steps of u, either all GS
+// steps from t or (US == ZS) the lane's own steps like delta. Vector loads when the rows allow,
+// element loads (with any input type and the sequence end) otherwise. Rows that do not exist and
+// steps past the end read as zeros. The lanes of a row thus read different parts of it, not the
+// same data four times.
+template <int NT, int RPT, int TPR, int GS, int US>
 VM_DEV void load_group(const ScanParams& p, const Geo<NT, RPT, TPR>& q, const size_t (&row)[RPT],
-                       int t, float (&u)[RPT][GS], float (&z)[RPT][own_steps(TPR, GS)]) {
+                       int t, float (&u)[RPT][US], float (&z)[RPT][own_steps(TPR, GS)]) {
     constexpr int ZS = own_steps(TPR, GS);
+    static_assert(US == GS || US == ZS, "u steps: the whole group or the lane's own");
     const int zt = ZS < GS ? t + q.sg * ZS : t;
+    const int ut = US < GS ? zt : t;
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         const bool ok = q.rowOk(rr);
         if (ok && p.vecIn && t + GS <= q.tEnd) {
-            const float4* up = reinterpret_cast<const float4*>(static_cast<const float*>(p.u) + row[rr] + t);
-            const float* zp = static_cast<const float*>(p.delta) + row[rr] + zt;
-#pragma unroll
-            for (int v = 0; v < GS / 4; ++v) {
-                const float4 a = up[v];
-                u[rr][4 * v] = a.x;
-                u[rr][4 * v + 1] = a.y;
-                u[rr][4 * v + 2] = a.z;
-                u[rr][4 * v + 3] = a.w;
-            }
-            // zt is a multiple of ZS (t is one of GS): aligned vector loads of ZS values
-            if constexpr (ZS % 4 == 0) {
-#pragma unroll
-                for (int v = 0; v < ZS / 4; ++v) {
-                    const float4 b = reinterpret_cast<const float4*>(zp)[v];
-                    z[rr][4 * v] = b.x;
-                    z[rr][4 * v + 1] = b.y;
-                    z[rr][4 * v + 2] = b.z;
-                    z[rr][4 * v + 3] = b.w;
-                }
-            } else if constexpr (ZS == 2) {
-                const float2 b = *reinterpret_cast<const float2*>(zp);
-                z[rr][0] = b.x;
-                z[rr][1] = b.y;
-            } else {
-#pragma unroll
-                for (int s2 = 0; s2 < ZS; ++s2) z[rr][s2] = zp[s2];
-            }
+            // zt and ut are multiples of ZS and US (t is one of GS): aligned vector loads
+            load_run<US>(static_cast<const float*>(p.u) + row[rr] + ut, u[rr]);
+            load_run<ZS>(static_cast<const float*>(p.delta) + row[rr] + zt, z[rr]);
         } else {
 #pragma unroll
-            for (int s2 = 0; s2 < GS; ++s2) {
-                const bool in = ok && t + s2 < q.tEnd;
-                u[rr][s2] = in ? ld(p.u, row[rr] + t + s2, p.itype) : 0.f;
+            for (int s2 = 0; s2 < US; ++s2) {
+                const bool in = ok && ut + s2 < q.tEnd;
+                u[rr][s2] = in ? ld(p.u, row[rr] + ut + s2, p.itype) : 0.f;
             }
 #pragma unroll
             for (int s2 = 0; s2 < ZS; ++s2) {
@@ -599,14 +599,16 @@ struct BoolC {
     static constexpr bool value = B;
 };
 
-// Δ for the GS steps of a register group of each of the thread's rows, from the raw delta values
+// Δ and Δ·u for the GS steps of a register group of each of the thread's rows, from the values
 // that load_group gave this lane. When TPR lanes share a row they would all compute the same Δ:
 // instead lane sg of the row computes the GS / TPR consecutive steps from sg·GS / TPR (the only
-// ones it loaded) and the lanes exchange them with shuffles (the softplus costs two
-// special-function operations, the unit that bounds the N = 16 forward).
-template <int RPT, int TPR, int GS>
-VM_DEV void group_step_sizes(const ScanParams& p, const float (&z)[RPT][own_steps(TPR, GS)],
-                             const float (&bias)[RPT], float (&dt)[RPT][GS]) {
+// ones whose delta it loaded) and the lanes exchange them with shuffles (the softplus costs two
+// special-function operations, the unit that bounds the N = 16 forward); with only its own
+// steps of u too (US < GS), it exchanges Δ·u the same way.
+template <int RPT, int TPR, int GS, int US>
+VM_DEV void group_steps(const ScanParams& p, const float (&z)[RPT][own_steps(TPR, GS)],
+                        const float (&u)[RPT][US], const float (&bias)[RPT], float (&dt)[RPT][GS],
+                        float (&dtu)[RPT][GS]) {
     constexpr int PER = own_steps(TPR, GS);
     if constexpr (PER == GS) {
 #pragma unroll
@@ -615,21 +617,26 @@ VM_DEV void group_step_sizes(const ScanParams& p, const float (&z)[RPT][own_step
             for (int s2 = 0; s2 < GS; ++s2) {
                 float dz;
                 step_size(z[rr][s2] + bias[rr], p.softplus, dt[rr][s2], dz);
+                dtu[rr][s2] = dt[rr][s2] * u[rr][s2 % US];
             }
     } else {
         const int lane = threadIdx.x & 31;
         const int first = lane & ~(TPR - 1);
 #pragma unroll
         for (int rr = 0; rr < RPT; ++rr) {
-            float mine[PER];
+            float mine[PER], mdu[PER];
 #pragma unroll
             for (int j = 0; j < PER; ++j) {
                 float dz;
                 step_size(z[rr][j] + bias[rr], p.softplus, mine[j], dz);
+                mdu[j] = mine[j] * u[rr][j % US];
             }
 #pragma unroll
             for (int s2 = 0; s2 < GS; ++s2) {
-                dt[rr][s2] = VM_SHFL_IDX(mine[s2 % PER], first | (s2 / PER));
+                const int src = first | (s2 / PER);
+                dt[rr][s2] = VM_SHFL_IDX(mine[s2 % PER], src);
+                dtu[rr][s2] = US < GS ? VM_SHFL_IDX(mdu[s2 % PER], src)
+                                      : dt[rr][s2] * u[rr][s2 % US];
             }
         }
     }
@@ -726,19 +733,19 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
         sumD[rr] = 0.f;
         row_states(p, q, rr, p.h0, A2[rr], h[rr]);
     }
-    float Dl[RPT];  // D for the row's first lane, 0 for the others (reduce-scattered outputs)
-#pragma unroll
-    for (int rr = 0; rr < RPT; ++rr) Dl[rr] = q.sg == 0 ? Dv[rr] : 0.f;
 
     const int first = q.tBegin >> q.logT;
     const int nck = (q.tEnd - q.tBegin + q.T - 1) >> q.logT;
     // groups in flight: two for memory-bound configurations (few states per thread)
     constexpr int PD = (NT * RPT < 4) ? 2 : 1;
     constexpr int ZS = own_steps(TPR, GS);  // raw delta steps this lane loads per group
-    float cu[RPT][GS], cz[RPT][ZS];  // the group being computed
-    float au[RPT][GS], az[RPT][ZS];  // the next one, already requested (PD == 2)
-    load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin, cu, cz);
-    if constexpr (PD == 2) load_group<NT, RPT, TPR, GS>(p, q, row, q.tBegin + GS, au, az);
+    // u steps: the lane's own when the outputs are reduce-scattered (its share of a step's sum
+    // then needs no u; the D·u term is added to the steps it ends up writing, its own)
+    constexpr int US = RS ? ZS : GS;
+    float cu[RPT][US], cz[RPT][ZS];  // the group being computed
+    float au[RPT][US], az[RPT][ZS];  // the next one, already requested (PD == 2)
+    load_group<NT, RPT, TPR, GS, US>(p, q, row, q.tBegin, cu, cz);
+    if constexpr (PD == 2) load_group<NT, RPT, TPR, GS, US>(p, q, row, q.tBegin + GS, au, az);
     stage_bc(p, q, q.tBegin, min(q.T, q.tEnd - q.tBegin), smem, WANT_Y ? smem + bcTile : nullptr);
     for (int k = 0; k < nck; ++k) {
         const int t0 = (first + k) << q.logT;
@@ -784,10 +791,10 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                     }
                 }
             }
-            float nu[RPT][GS], nz[RPT][ZS];
-            load_group<NT, RPT, TPR, GS>(p, q, row, t0 + tg + PD * GS, nu, nz);
-            float yv[RPT][GS], dtv[RPT][GS];
-            group_step_sizes<RPT, TPR, GS>(p, cz, bias, dtv);
+            float nu[RPT][US], nz[RPT][ZS];
+            load_group<NT, RPT, TPR, GS, US>(p, q, row, t0 + tg + PD * GS, nu, nz);
+            float yv[RPT][GS], dtv[RPT][GS], duv[RPT][GS];
+            group_steps<RPT, TPR, GS, US>(p, cz, cu, bias, dtv, duv);
             // full chunks run without per-step bounds checks (the common case)
             auto steps = [&](auto full, auto out) {
                 constexpr bool FULL = decltype(full)::value;
@@ -802,7 +809,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
 #pragma unroll
                             for (int rr = 0; rr < RPT; ++rr) {
                                 const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
-                                const float dtu = dt * cu[rr][s2];
+                                const float dtu = q.rowOk(rr) ? duv[rr][s2] : 0.f;
 #pragma unroll
                                 for (int j = 0; j < NT; ++j) {
                                     h[rr][j] = fmaf(exp2f(dt * A2[rr][j]), h[rr][j], dtu * Bv[j]);
@@ -816,8 +823,7 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
 #pragma unroll
                         for (int rr = 0; rr < RPT; ++rr) {
                             const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
-                            const float uu = cu[rr][s2];
-                            const float dtu = dt * uu;
+                            const float dtu = q.rowOk(rr) ? duv[rr][s2] : 0.f;
                             // NT / 4 partial sums of at most four terms: short FMA chains
                             // without an extra multiply and add per sum
                             constexpr int NA = NT >= 8 ? NT / 4 : 1;
@@ -835,13 +841,13 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                             for (int i = 1; i < NA; ++i) sum += acc[i];
                             if constexpr (RS) {
                                 // this lane's share; the group's sums are reduce-scattered below
-                                yv[rr][s2] = fmaf(Dl[rr], uu, sum);
+                                yv[rr][s2] = sum;
                             } else {
 #pragma unroll
                                 for (int off = 1; off < TPR; off <<= 1) {
                                     sum += VM_SHFL_XOR(sum, off);
                                 }
-                                yv[rr][s2] = fmaf(Dv[rr], uu, sum);
+                                yv[rr][s2] = fmaf(Dv[rr], cu[rr][s2 % US], sum);
                             }
                             sumD[rr] += dt;
                         }
@@ -865,6 +871,10 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                     bool writer = true;
                     Butterfly<GS, TPR / 2, 1>::run(yv[rr], q.tid & 31, base, writer);
                     if (!q.rowOk(rr)) continue;
+                    // the lane's steps base .. base + VL - 1 are its own (base = sg·VL), whose u
+                    // it holds
+#pragma unroll
+                    for (int k = 0; k < VL; ++k) yv[rr][k] = fmaf(Dv[rr], cu[rr][k % US], yv[rr][k]);
                     const size_t o = row[rr] + t0 + tg + base;
                     if (p.vecOut && cnt == GS && VL == 4) {
                         *reinterpret_cast<float4*>(static_cast<float*>(p.y) + o) =
@@ -905,14 +915,16 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
 #pragma unroll
                 for (int s2 = 0; s2 < GS; ++s2) {
                     if constexpr (PD == 2) {
-                        cu[rr][s2] = au[rr][s2];
-                        au[rr][s2] = nu[rr][s2];
+                        if (s2 < US) {
+                            cu[rr][s2] = au[rr][s2];
+                            au[rr][s2] = nu[rr][s2];
+                        }
                         if (s2 < ZS) {
                             cz[rr][s2] = az[rr][s2];
                             az[rr][s2] = nz[rr][s2];
                         }
                     } else {
-                        cu[rr][s2] = nu[rr][s2];
+                        if (s2 < US) cu[rr][s2] = nu[rr][s2];
                         if (s2 < ZS) cz[rr][s2] = nz[rr][s2];
                     }
                 }
