@@ -8,8 +8,9 @@
 //    scan is needed. A block owns R = (blockDim / TPR) * RPT channel rows of one B/C group of
 //    one batch row.
 //  * Forward: each thread streams its rows of u and delta through registers (vector loads, a
-//    group of steps ahead) and writes y from registers; only B and C, shared by all rows of the
-//    block, are staged per chunk of T steps in shared memory (cp.async, double-buffered).
+//    group of steps ahead; the lanes of a row split a group's steps between them and exchange
+//    Δ by shuffles) and writes y from registers; only B and C, shared by all rows of the block,
+//    are staged per chunk of T steps in shared memory (cp.async, double-buffered).
 //  * Long sequences with few rows are split into spans (`spanChunks` chunks each) scanned in
 //    parallel: a local pass gives each span's end state and sum of step sizes, `ss_combine`
 //    chains the spans, and a final pass recomputes each span from its true start state.
@@ -702,7 +703,8 @@ struct Log2<1> {
 // compiled (and given registers) for its own work.
 //
 // Each thread streams its own rows of u and delta through registers, a group of GS steps ahead
-// (vector loads, no shared-memory round trip), computes Δ = softplus(delta + bias) itself and
+// (vector loads, no shared-memory round trip; a lane of a row shared by several loads only its
+// share of the steps, see load_group), computes Δ = softplus(delta + bias) with them and
 // writes y from registers; only B and C, shared by all rows of the block, go through shared
 // memory (two cp.async buffers of one chunk each).
 template <int NT, int RPT, int TPR, bool WANT_Y, bool SAVE = false>
