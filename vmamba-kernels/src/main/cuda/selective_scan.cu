@@ -807,11 +807,14 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                     if (FULL || t < tn) {
                         float Bv[NT];
                         load_states<NT>(sB + t * q.NS + q.sg * NT, Bv);
+                        // rows past the group need no guard here: their u and delta read as
+                        // zeros and their A and h as zeros, so Δ·u = 0 and h stays 0, and
+                        // nothing of theirs is stored
                         if constexpr (!OUT) {
 #pragma unroll
                             for (int rr = 0; rr < RPT; ++rr) {
-                                const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
-                                const float dtu = q.rowOk(rr) ? duv[rr][s2] : 0.f;
+                                const float dt = dtv[rr][s2];
+                                const float dtu = duv[rr][s2];
 #pragma unroll
                                 for (int j = 0; j < NT; ++j) {
                                     h[rr][j] = fmaf(exp2f(dt * A2[rr][j]), h[rr][j], dtu * Bv[j]);
@@ -824,8 +827,8 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                         load_states<NT>(sC + t * q.NS + q.sg * NT, Cv);
 #pragma unroll
                         for (int rr = 0; rr < RPT; ++rr) {
-                            const float dt = q.rowOk(rr) ? dtv[rr][s2] : 0.f;
-                            const float dtu = q.rowOk(rr) ? duv[rr][s2] : 0.f;
+                            const float dt = dtv[rr][s2];
+                            const float dtu = duv[rr][s2];
                             // NT / 4 partial sums of at most four terms: short FMA chains
                             // without an extra multiply and add per sum
                             constexpr int NA = NT >= 8 ? NT / 4 : 1;
