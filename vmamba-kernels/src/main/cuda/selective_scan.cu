@@ -521,7 +521,7 @@ constexpr int stream_group(int statesPerThread) {
 }
 
 // Raw delta values per row that a lane loads for a register group of GS steps: when the TPR lanes
-// of a row split the group's step sizes between them (group_step_sizes), only its own GS / TPR
+// of a row split the group's step sizes between them (group_steps), only its own GS / TPR
 // consecutive steps; otherwise all GS.
 #ifndef VMAMBA_HOST_EMULATION
 __host__ __device__
@@ -879,7 +879,9 @@ VM_DEV void fwd_stream_body(const ScanParams& p) {
                     // the lane's steps base .. base + VL - 1 are its own (base = sg·VL), whose u
                     // it holds
 #pragma unroll
-                    for (int k = 0; k < VL; ++k) yv[rr][k] = fmaf(Dv[rr], cu[rr][k % US], yv[rr][k]);
+                    for (int k = 0; k < VL; ++k) {
+                        yv[rr][k] = fmaf(Dv[rr], cu[rr][k % US], yv[rr][k]);
+                    }
                     const size_t o = row[rr] + t0 + tg + base;
                     if (p.vecOut && cnt == GS && VL == 4) {
                         *reinterpret_cast<float4*>(static_cast<float*>(p.y) + o) =
