@@ -530,18 +530,12 @@ constexpr int own_steps(int TPR, int GS) {
     return (TPR > 1 && GS % TPR == 0) ? GS / TPR : GS;
 }
 
-// K consecutive floats from p (aligned to min(K, 4) floats) into registers with vector loads.
+// K consecutive floats from p (aligned to min(K, 4) floats) into registers with vector loads:
+// load_states, plus one 8-byte load for two.
 template <int K>
 VM_DEV void load_run(const float* p, float (&dst)[K]) {
     if constexpr (K % 4 == 0) {
-#pragma unroll
-        for (int v = 0; v < K / 4; ++v) {
-            const float4 a = reinterpret_cast<const float4*>(p)[v];
-            dst[4 * v] = a.x;
-            dst[4 * v + 1] = a.y;
-            dst[4 * v + 2] = a.z;
-            dst[4 * v + 3] = a.w;
-        }
+        load_states<K>(p, dst);
     } else if constexpr (K == 2) {
         const float2 a = *reinterpret_cast<const float2*>(p);
         dst[0] = a.x;
