@@ -28,10 +28,13 @@ import java.util.Locale;
  * forward saving the backward's chunk states, then the backward from them) with every backward
  * candidate, the forward given by {@code --config} or the heuristic one.
  *
+ * <p>{@code --b2b N} makes the sweep time N calls back to back per sample (the GPU time of a call
+ * where it exceeds the host's) instead of single calls, which at small shapes are mostly host time.
+ *
  * <pre>
  * ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd|trn
  *             [--config rt,nrows,nt,chunk,span[,warp]]
- *             [--iters N] [--sweep]
+ *             [--iters N] [--sweep] [--b2b N]
  * </pre>
  */
 public final class ScanProfile {
@@ -54,6 +57,7 @@ public final class ScanProfile {
         String config = null;
         int iters = 3;
         boolean sweep = false;
+        int backToBack = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shape":
@@ -71,11 +75,14 @@ public final class ScanProfile {
                 case "--sweep":
                     sweep = true;
                     break;
+                case "--b2b":
+                    backToBack = Integer.parseInt(args[++i]);
+                    break;
                 default:
                     System.out.println(
                             "ScanProfile --shape v0s1|v0s3|v2v1|v2v3|bs1|v2v1b1 --op fwd|bwd|trn"
                                     + " [--config rt,nrows,nt,chunk,span[,warp]] [--iters N]"
-                                    + " [--sweep]");
+                                    + " [--sweep] [--b2b N]");
                     return;
             }
         }
@@ -98,7 +105,13 @@ public final class ScanProfile {
                             true);
             NDArray dy = m.randomNormal(seq);
             if (op.equals("trn")) {
-                trainingSweep(in, dy, new ScanShape(s[0], c, s[1], s[3], s[4]), timer, config);
+                trainingSweep(
+                        in,
+                        dy,
+                        new ScanShape(s[0], c, s[1], s[3], s[4]),
+                        timer,
+                        config,
+                        backToBack);
                 return;
             }
             if (sweep) {
@@ -108,7 +121,7 @@ public final class ScanProfile {
                                 scanOp, ss, ScanTuning.AUTO, H100_SMS, H100_SHARED);
                 for (LaunchConfig cfg : cands) {
                     try {
-                        double ms = timer.median(1, 3, () -> run(scanOp, in, dy, cfg));
+                        double ms = timeCalls(timer, backToBack, () -> run(scanOp, in, dy, cfg));
                         System.out.printf(Locale.ROOT, "%8.4f ms  %s%n", ms, cfg);
                     } catch (IllegalArgumentException e) {
                         System.out.printf(Locale.ROOT, "   n/a     %s: %s%n", cfg, e.getMessage());
@@ -151,10 +164,15 @@ public final class ScanProfile {
     /**
      * The training pair with every backward candidate: the forward (the given configuration, or the
      * heuristic one) saving that backward's chunk states, then the backward from them, each timed
-     * (median of 3 after a warm-up).
+     * (see timeCalls).
      */
     private static void trainingSweep(
-            ScanInputs in, NDArray dy, ScanShape ss, GpuTimer timer, String forward) {
+            ScanInputs in,
+            NDArray dy,
+            ScanShape ss,
+            GpuTimer timer,
+            String forward,
+            int backToBack) {
         LaunchConfig fwd =
                 forward != null
                         ? parse(forward)
@@ -170,9 +188,9 @@ public final class ScanProfile {
             }
             try {
                 double f =
-                        timer.median(
-                                1,
-                                3,
+                        timeCalls(
+                                timer,
+                                backToBack,
                                 () ->
                                         SelectiveScanKernels.forward(
                                                         in, false, DataType.FLOAT32, fwd, bwd)
@@ -181,9 +199,9 @@ public final class ScanProfile {
                         SelectiveScanKernels.forward(in, false, DataType.FLOAT32, fwd, bwd);
                 NDArray states = ((ChunkStates) saved.residuals()).states();
                 double b =
-                        timer.median(
-                                1,
-                                3,
+                        timeCalls(
+                                timer,
+                                backToBack,
                                 () -> SelectiveScanKernels.backward(in, dy, bwd, states).close());
                 saved.close();
                 System.out.printf(
@@ -192,6 +210,25 @@ public final class ScanProfile {
                 System.out.printf(Locale.ROOT, "   n/a     %s: %s%n", bwd, e.getMessage());
             }
         }
+    }
+
+    /**
+     * Median milliseconds of one call: of single calls (3 after a warm-up), or with {@code
+     * backToBack} > 0 of that many calls timed together (5 samples after a warm-up), divided.
+     */
+    private static double timeCalls(GpuTimer timer, int backToBack, Runnable call) {
+        if (backToBack <= 0) {
+            return timer.median(1, 3, call);
+        }
+        return timer.median(
+                        1,
+                        5,
+                        () -> {
+                            for (int k = 0; k < backToBack; k++) {
+                                call.run();
+                            }
+                        })
+                / backToBack;
     }
 
     private static void run(ScanOp op, ScanInputs in, NDArray dy, LaunchConfig cfg) {
