@@ -2082,16 +2082,16 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
 // rows per thread, threads per row); fwds is the state-only forward (local and checkpoint passes),
 // fwdc the final-mode forward that also saves the backward's chunk states (its own kernel: the
 // stores cost the plain forward up to 25 registers otherwise), fwdx the forward of the fused
-// cross-scan. The Java launch-config table lists exactly these
-// combinations.
-#define VM_INSTANTIATE_REGS(NT, RPT, TPR, FWD_REGS, FWDC_REGS)                           \
+// cross-scan. The Java launch-config table lists exactly these combinations. FWD_REGS: an optional
+// register cap (VM_MAXNREG) on the plain forward.
+#define VM_INSTANTIATE_REGS(NT, RPT, TPR, FWD_REGS)                                      \
     VM_KERNEL void FWD_REGS ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {    \
         vmscan::fwd_stream_body<NT, RPT, TPR, true>(p);                                  \
     }                                                                                    \
     VM_KERNEL void ss_fwds_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {            \
         vmscan::fwd_stream_body<NT, RPT, TPR, false>(p);                                 \
     }                                                                                    \
-    VM_KERNEL void FWDC_REGS ss_fwdc_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {  \
+    VM_KERNEL void ss_fwdc_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {            \
         vmscan::fwd_stream_body<NT, RPT, TPR, true, true>(p);                            \
     }                                                                                    \
     VM_KERNEL void ss_fwdx_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {            \
@@ -2105,7 +2105,7 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     }
 
 // Without register caps: the compiler's own allocation.
-#define VM_INSTANTIATE(NT, RPT, TPR) VM_INSTANTIATE_REGS(NT, RPT, TPR, , )
+#define VM_INSTANTIATE(NT, RPT, TPR) VM_INSTANTIATE_REGS(NT, RPT, TPR, )
 
 // The set below must match LaunchConfigs.KERNELS: all rows-per-thread variants where they fit in
 // registers without spilling; one row per thread for N > 16.
@@ -2138,7 +2138,7 @@ VM_INSTANTIATE_ROWS(4, 2)
 // 80 registers (79 without spills, from 105) it fits six blocks of 128 threads per SM instead of
 // four, 5 % faster at v0-T stage 1 and 8 % at stage 3 on an H100 (docs/BENCHMARKS.md). A cap of
 // 72 (16 bytes of spills) and one of 96 on the saving forward (from 108) measured no better.
-VM_INSTANTIATE_REGS(4, 1, 4, VM_MAXNREG(80), )
+VM_INSTANTIATE_REGS(4, 1, 4, VM_MAXNREG(80))
 VM_INSTANTIATE(4, 2, 4)
 VM_INSTANTIATE(4, 4, 4)
 VM_INSTANTIATE(16, 1, 1)

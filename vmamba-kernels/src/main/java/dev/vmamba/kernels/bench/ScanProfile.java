@@ -164,7 +164,7 @@ public final class ScanProfile {
     /**
      * The training pair with every backward candidate: the forward (the given configuration, or the
      * heuristic one) saving that backward's chunk states, then the backward from them, each timed
-     * (see timeCalls).
+     * as {@link #timeCalls} does.
      */
     private static void trainingSweep(
             ScanInputs in,
