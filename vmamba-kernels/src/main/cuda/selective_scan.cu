@@ -1252,19 +1252,20 @@ constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 // Δ = softplus(delta + bias) and dΔ/dz of the thread's own rows of a chunk, in place in their
 // {Δ, dy, u, dΔ/dz} records (steps past tn and rows past Dg get zeros): lane sg of a row takes
 // the steps t with t % TPR == sg. Only the row's lanes read these records before the next
-// block barrier, so a warp barrier orders them.
+// block barrier, so a warp barrier orders them. `bias` holds the rows' delta_bias, read once per
+// kernel: a read from global memory here, at every chunk, was the backward's largest wait for
+// memory (Nsight Compute, stage 3).
 template <int NT, int RPT, int TPR>
-VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn, float* rec) {
+VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
+                           const float (&bias)[RPT], float* rec) {
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         const int r = q.rho(rr);
-        const int cl = q.tile * q.R + r;
-        const bool ok = cl < q.Dg;
-        const float bias = (ok && p.bias) ? p.bias[q.g * q.Dg + cl] : 0.f;
+        const bool ok = q.rowOk(rr);
         float* row = rec + 4 * r * q.TP;
         for (int t = q.sg; t < q.T; t += TPR) {
             float dt = 0.f, dz = 0.f;
-            if (ok && t < tn) step_size(row[4 * t + kRecD] + bias, p.softplus, dt, dz);
+            if (ok && t < tn) step_size(row[4 * t + kRecD] + bias[rr], p.softplus, dt, dz);
             row[4 * t + kRecD] = dt;
             row[4 * t + kRecZ] = dz;
         }
@@ -1337,12 +1338,13 @@ VM_DEV void bwd_body(const ScanParams& p) {
 
     const int lane = q.tid & 31;
 
-    float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT];
+    float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT], biasRow[RPT];
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         const bool ok = q.rowOk(rr);
         const int c = q.channel(rr);
         Dv[rr] = (ok && p.D) ? p.D[c] : 0.f;
+        biasRow[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
         dDacc[rr] = 0.f;
         row_states(p, q, rr, p.mu, A2[rr], x[rr]);
 #pragma unroll
@@ -1407,7 +1409,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             }
             sH.store(0, hc);
             __syncthreads();
-            transform_rows(p, q, tn, rec);
+            transform_rows(p, q, tn, biasRow, rec);
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
