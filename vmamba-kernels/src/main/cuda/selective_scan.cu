@@ -2080,6 +2080,37 @@ VM_KERNEL void ss_combine(const vmscan::ScanParams p) {
     if (p.last) p.last[(size_t)bc * N + n] = H;
 }
 
+#ifndef VMAMBA_HOST_EMULATION
+// Zeroes the gradients the backward kernels accumulate into -- dA (C, N), dB and dC (Bt, G, N,
+// L), and dD and d(delta_bias) (C) where set -- in one launch ahead of them: five framework
+// fills cost about 10 µs of host time each, more than the rest of a backward call's host work.
+// A grid-stride loop of 16-byte stores (4-byte ones for an unaligned array and the tail).
+namespace vmscan {
+VM_DEV void zero_floats(float* x, size_t n, size_t first, size_t stride) {
+    if (x == nullptr) return;
+    size_t head = 0;
+    if (aligned16(x)) {
+        const size_t n4 = n / 4;
+        float4* x4 = reinterpret_cast<float4*>(x);
+        for (size_t i = first; i < n4; i += stride) x4[i] = make_float4(0.f, 0.f, 0.f, 0.f);
+        head = 4 * n4;
+    }
+    for (size_t i = head + first; i < n; i += stride) x[i] = 0.f;
+}
+}  // namespace vmscan
+
+VM_KERNEL void ss_zero(const vmscan::ScanParams p) {
+    const size_t first = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    const size_t stride = (size_t)gridDim.x * blockDim.x;
+    const size_t bc = (size_t)p.batch * p.groups * p.dstate * p.length;
+    vmscan::zero_floats(p.dB, bc, first, stride);
+    vmscan::zero_floats(p.dC, bc, first, stride);
+    vmscan::zero_floats(p.dA, (size_t)p.channels * p.dstate, first, stride);
+    vmscan::zero_floats(p.dD, p.channels, first, stride);
+    vmscan::zero_floats(p.dbias, p.channels, first, stride);
+}
+#endif
+
 // Kernel entry points: ss_{fwd,fwds,fwdc,fwdx,bwdlocal,bwd}_<NT>_<RPT>_<TPR> (states per thread,
 // rows per thread, threads per row); fwds is the state-only forward (local and checkpoint passes),
 // fwdc the final-mode forward that also saves the backward's chunk states (its own kernel: the

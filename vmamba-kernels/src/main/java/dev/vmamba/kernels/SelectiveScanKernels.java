@@ -51,6 +51,11 @@ public final class SelectiveScanKernels {
 
     private static final int COMBINE_THREADS = 128;
 
+    /** Threads per block, and at most this many blocks, of the gradient-zeroing kernel. */
+    private static final int ZERO_THREADS = 256;
+
+    private static final long ZERO_MAX_BLOCKS = 1024;
+
     private SelectiveScanKernels() {}
 
     /**
@@ -220,19 +225,7 @@ public final class SelectiveScanKernels {
         int c = s.channels();
         int n = s.dState();
         int l = s.length();
-        int g = s.groups();
         NDManager owner = in.u().getManager();
-        Shape seq = new Shape(b, c, l);
-        Shape proj = new Shape(b, g, n, l);
-        NDArray du = owner.create(seq, it, device);
-        NDArray ddelta = owner.create(seq, it, device);
-        NDArray dA = owner.zeros(new Shape(c, n), DataType.FLOAT32, device);
-        NDArray dB = owner.zeros(proj, DataType.FLOAT32, device);
-        NDArray dC = owner.zeros(proj, DataType.FLOAT32, device);
-        NDArray dD = in.d() == null ? null : owner.zeros(new Shape(c), DataType.FLOAT32, device);
-        NDArray dBias =
-                in.deltaBias() == null ? null : owner.zeros(new Shape(c), DataType.FLOAT32, device);
-
         ScanParams base =
                 baseParams(in, s)
                         .set(Ptr.DY, DevicePointers.address(dy))
@@ -315,6 +308,9 @@ public final class SelectiveScanKernels {
                 mu = ws.address(6);
                 combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
             }
+            // the outputs only now, so that the passes above are already running while the host
+            // allocates them; the accumulated ones are zeroed by one kernel in stream order
+            ScanGradients out = allocateGradients(in, s, owner);
             ScanParams bw =
                     base.copy()
                             .set(Int.SPAN_CHUNKS, span)
@@ -323,13 +319,14 @@ public final class SelectiveScanKernels {
                             .set(Ptr.CKPT, ckpt)
                             .set(Ptr.H0, own ? start : 0)
                             .set(Ptr.MU, mu)
-                            .set(Ptr.DU, DevicePointers.address(du))
-                            .set(Ptr.DDELTA, DevicePointers.address(ddelta))
-                            .set(Ptr.DA, DevicePointers.address(dA))
-                            .set(Ptr.DB, DevicePointers.address(dB))
-                            .set(Ptr.DC, DevicePointers.address(dC))
-                            .set(Ptr.DD, address(dD))
-                            .set(Ptr.DBIAS, address(dBias));
+                            .set(Ptr.DU, DevicePointers.address(out.du()))
+                            .set(Ptr.DDELTA, DevicePointers.address(out.dDelta()))
+                            .set(Ptr.DA, DevicePointers.address(out.dA()))
+                            .set(Ptr.DB, DevicePointers.address(out.dB()))
+                            .set(Ptr.DC, DevicePointers.address(out.dC()))
+                            .set(Ptr.DD, address(out.dD()))
+                            .set(Ptr.DBIAS, address(out.dDeltaBias()));
+            zeroGradients(dev, bw, s);
             dev.launch(
                     dev.kernel("ss_bwd_" + config.kernelSuffix(n)),
                     gx,
@@ -337,17 +334,52 @@ public final class SelectiveScanKernels {
                     block,
                     config.sharedBytes(LaunchConfig.Kind.BWD, n, l),
                     bw);
+            return withProjectionType(out, in.b().getDataType());
         }
-        DataType bt = in.b().getDataType();
-        if (bt != DataType.FLOAT32) {
-            NDArray dB16 = dB.toType(bt, false);
-            NDArray dC16 = dC.toType(bt, false);
-            dB.close();
-            dC.close();
-            dB = dB16;
-            dC = dC16;
+    }
+
+    /**
+     * The backward's outputs on u's device in u's manager, uninitialised: du and ddelta in u's
+     * element type, the accumulated ones ({@link #zeroGradients}) float32.
+     */
+    private static ScanGradients allocateGradients(ScanInputs in, ScanShape s, NDManager owner) {
+        Device device = in.device();
+        DataType it = in.u().getDataType();
+        Shape seq = new Shape(s.batch(), s.channels(), s.length());
+        Shape proj = new Shape(s.batch(), s.groups(), s.dState(), s.length());
+        Shape perChannel = new Shape(s.channels());
+        DataType f32 = DataType.FLOAT32;
+        return new ScanGradients(
+                owner.create(seq, it, device),
+                owner.create(seq, it, device),
+                owner.create(new Shape(s.channels(), s.dState()), f32, device),
+                owner.create(proj, f32, device),
+                owner.create(proj, f32, device),
+                in.d() == null ? null : owner.create(perChannel, f32, device),
+                in.deltaBias() == null ? null : owner.create(perChannel, f32, device));
+    }
+
+    /**
+     * Zeroes dA, dB, dC, dD and d(delta_bias) of {@code p} with one launch of {@code ss_zero},
+     * ahead of the backward that adds into them (one launch instead of five framework fills).
+     */
+    private static void zeroGradients(CudaDevice dev, ScanParams p, ScanShape s) {
+        long quads = ((long) s.batch() * s.groups() * s.dState() * s.length() + 3) / 4;
+        long grid =
+                Math.max(1, Math.min(ZERO_MAX_BLOCKS, (quads + ZERO_THREADS - 1) / ZERO_THREADS));
+        dev.launch(dev.kernel("ss_zero"), (int) grid, 1, ZERO_THREADS, 0, p);
+    }
+
+    /** dB and dC in the projections' element type (the kernels accumulate them in float32). */
+    private static ScanGradients withProjectionType(ScanGradients g, DataType type) {
+        if (type == DataType.FLOAT32) {
+            return g;
         }
-        return new ScanGradients(du, ddelta, dA, dB, dC, dD, dBias);
+        NDArray dB = g.dB().toType(type, false);
+        NDArray dC = g.dC().toType(type, false);
+        g.dB().close();
+        g.dC().close();
+        return new ScanGradients(g.du(), g.dDelta(), g.dA(), dB, dC, g.dD(), g.dDeltaBias());
     }
 
     /**

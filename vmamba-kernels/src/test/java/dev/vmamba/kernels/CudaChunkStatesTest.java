@@ -117,6 +117,37 @@ class CudaChunkStatesTest {
         }
     }
 
+    /**
+     * The backward allocates its gradients uninitialised and clears the accumulated ones with its
+     * own kernel: memory that the caching allocator hands back full of NaN must not show through,
+     * with and without spans.
+     */
+    @Test
+    void gradientsDoNotDependOnWhatTheirMemoryHeld() {
+        Problem p = new Problem(2, 4, 40, 16, 203, true, true, true);
+        try (NDManager m = manager.newSubManager();
+                NDManager stale = NDManager.newBaseManager(gpu)) {
+            ScanInputs cpu = GpuSupport.random(m, p, 91);
+            NDArray dyCpu = GpuSupport.normal(m, new Random(6), cpu.u().getShape(), 1f, 0f);
+            ScanGradients ref = new JavaSelectiveScan().backward(cpu, dyCpu);
+            ScanInputs dev = GpuSupport.to(cpu, gpu, null);
+            NDArray dy = dyCpu.toDevice(gpu, false);
+            for (LaunchConfig bwd :
+                    new LaunchConfig[] {
+                        new LaunchConfig(32, 1, 8, 8, 0), new LaunchConfig(16, 1, 4, 8, 9)
+                    }) {
+                for (int round = 0; round < 2; round++) {
+                    for (NDArray g : ref.arrays()) {
+                        stale.full(g.getShape(), Float.NaN, DataType.FLOAT32).close();
+                    }
+                    try (ScanGradients got = SelectiveScanKernels.backward(dev, dy, bwd)) {
+                        GpuSupport.assertGradients(bwd + " round " + round, got, ref, 1e-3);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void trainingForwardThroughTheBackendKeepsStatesForTheAutotunedBackward() {
         Problem p = new Problem(4, 4, 16, 16, 300, true, true, true);
