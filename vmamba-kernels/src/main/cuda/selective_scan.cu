@@ -17,8 +17,9 @@
 //  * The backward recomputes: a forward pass stores the state at every chunk start
 //    (checkpoint), then each chunk is staged in shared memory, rescanned forwards from its
 //    checkpoint and walked backwards for the adjoint lambda (spec §5.3). Long sequences with few
-//    rows split the backward into spans the same way, chaining lambda with a reverse
-//    `ss_combine`.
+//    rows split the backward into spans the same way: a reverse local pass gives each span's
+//    lambda contribution, which `ss_bwd` chains over the spans to its right itself (the warp-per-
+//    row backward through a reverse `ss_combine`).
 //  * The fused cross-scan forward (`ss_fwdx`) stages u and delta in shared memory too, gathered
 //    through the direction index maps, and adds each direction's y into the merged output.
 //
@@ -69,7 +70,8 @@ struct ScanParams {
     const float* bias;       // (C) or null
     void* y;                 // (Bt, C, L) otype, or merged (Bt, D, L) float32, or null
     float* last;             // (Bt, C, N) or null
-    float* hEnd;             // (Bt, C, S, N) local end states (lambda for the reverse combine)
+    float* hEnd;             // (Bt, C, S, N) local end states (lambda for the reverse combine,
+                             // or for ss_bwd itself to chain when mu is null)
     float* sumDelta;         // (Bt, C, S) sum of step sizes per span
     const float* h0;         // (Bt, C, S, N) start state per span or null (zero)
     float* ckpt;             // (Bt, C, nChunks, N) chunk start states; combine: carry out
@@ -1062,6 +1064,23 @@ VM_DEV void fwd_tiled_body(const ScanParams& p) {
     }
 }
 
+// transform() of the thread's own rows, with their delta_bias held in registers (read once per
+// kernel, not per element and chunk): lane sg of a row takes the steps t with t % TPR == sg.
+template <int NT, int RPT, int TPR>
+VM_DEV void transform_own_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
+                               const float (&bias)[RPT], float* sd) {
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const bool ok = q.rowOk(rr);
+        float* row = sd + q.rho(rr) * q.TP;
+        for (int t = q.sg; t < q.T; t += TPR) {
+            float dt = 0.f, dz;
+            if (ok && t < tn) step_size(row[t] + bias[rr], p.softplus, dt, dz);
+            row[t] = dt;
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Backward, local reverse pass of a span (used when the backward is split into spans): runs
 // lambda_t = C_t g_t + ā_{t+1} lambda_{t+1} from zero at the span's end and writes
@@ -1082,10 +1101,11 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
         return Tiles{nullptr, base, base + rowTile, nullptr, base + 2 * rowTile};
     };
 
-    float A2[RPT][NT], x[RPT][NT], sumD[RPT];
+    float A2[RPT][NT], x[RPT][NT], sumD[RPT], biasRow[RPT];
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         sumD[rr] = 0.f;
+        biasRow[rr] = (q.rowOk(rr) && p.bias) ? p.bias[q.channel(rr)] : 0.f;
         row_states(p, q, rr, nullptr, A2[rr], x[rr]);
     }
     const int cFirst = q.tBegin >> q.logT;
@@ -1101,7 +1121,7 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
         const Tiles cur = tiles(k);
         cp_async_wait(more);
         __syncthreads();
-        transform(p, q, tn, cur.d);
+        transform_own_rows(p, q, tn, biasRow, cur.d);
         __syncthreads();
         for (int t = tn - 1; t >= 0; --t) {
             float Cv[NT];
@@ -1273,6 +1293,43 @@ VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int 
     if constexpr (TPR > 1) VM_SYNCWARP();
 }
 
+// The λ carry entering this span from its right, from the reverse local pass's results (hEnd,
+// sumDelta per span) when no chained carries (mu) are given: the chain over the spans right of
+// this one that the reverse ss_combine computes, with the same operations in the same order, so
+// the backward needs no combine launch in between (its latency and a launch are a visible part
+// of a batch-1 backward). Loads go a batch of spans ahead of the dependent chain.
+template <int NT, int RPT, int TPR>
+VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int rr,
+                          const float (&A2)[NT], float (&x)[NT]) {
+#pragma unroll
+    for (int j = 0; j < NT; ++j) x[j] = 0.f;
+    if (!q.rowOk(rr)) return;
+    const size_t row = q.rowIndex(q.channel(rr));
+    const int S = p.nSpans;
+    constexpr int kBatch = 4;
+    for (int k0 = S - 1; k0 > q.span; k0 -= kBatch) {
+        float e[kBatch][NT], sd[kBatch];
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            const int k = k0 - u;
+            const size_t o = row * S + (k > q.span ? k : q.span);
+            sd[u] = p.sumDelta[o];
+#pragma unroll
+            for (int j = 0; j < NT; ++j) {
+                const int n = q.sg * NT + j;
+                e[u][j] = n < q.N ? p.hEnd[o * q.N + n] : 0.f;
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < kBatch; ++u) {
+            if (k0 - u > q.span) {
+#pragma unroll
+                for (int j = 0; j < NT; ++j) x[j] = fmaf(exp2f(A2[j] * sd[u]), x[j], e[u][j]);
+            }
+        }
+    }
+}
+
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
     using Part = BwdPartials<NT, TPR>;
@@ -1347,6 +1404,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
         biasRow[rr] = (ok && p.bias) ? p.bias[c] : 0.f;
         dDacc[rr] = 0.f;
         row_states(p, q, rr, p.mu, A2[rr], x[rr]);
+        if (p.mu == nullptr && p.hEnd != nullptr) reverse_carry(p, q, rr, A2[rr], x[rr]);
 #pragma unroll
         for (int j = 0; j < NT; ++j) dAacc[rr][j] = 0.f;
     }

@@ -471,7 +471,7 @@ static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* sav
     gr.dbias.assign(C, 0);
     std::vector<float> ckpt((size_t)p.Bt * C * nChunks * N, NAN);
     if (saved != nullptr) ckpt = *saved;
-    std::vector<float> mu, start;
+    std::vector<float> mu, start, lam, sumS;
     if (nSpans == 1 && (own || saved != nullptr)) {
         // nothing before the backward
     } else if (nSpans == 1) {
@@ -503,7 +503,8 @@ static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* sav
             fin.ckpt = ckpt.data();
             launch(ks.states(), sgx, nSpans, nthr, smem_bytes("fwd", sc, nthr), fin);
         }
-        std::vector<float> lam((size_t)p.Bt * C * nSpans * N, NAN), sumS((size_t)p.Bt * C * nSpans, NAN);
+        lam.assign((size_t)p.Bt * C * nSpans * N, NAN);
+        sumS.assign((size_t)p.Bt * C * nSpans, NAN);
         mu.assign(lam.size(), NAN);
         ScanParams bl = base_params(p, c, nthr);
         bl.dy = p.dy.data();
@@ -514,9 +515,11 @@ static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* sav
         bl.hEnd = lam.data();
         bl.sumDelta = sumS.data();
         launch(k.bwdlocal, gx, nSpans, nthr, smem_bytes("bwdlocal", c, nthr), bl);
-        bl.ckpt = mu.data();
-        bl.reverse = 1;
-        launch_combine(bl);
+        if (c.time) {
+            bl.ckpt = mu.data();
+            bl.reverse = 1;
+            launch_combine(bl);
+        }
     }
     ScanParams b = base_params(p, c, nthr);
     b.spanChunks = span;
@@ -524,7 +527,11 @@ static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* sav
     b.nChunks = nChunks;
     b.ckpt = own ? nullptr : ckpt.data();
     b.h0 = own && nSpans > 1 ? start.data() : nullptr;
-    b.mu = nSpans == 1 ? nullptr : mu.data();
+    // the warp-per-row backward reads the chained carries, the thread-per-row one chains the
+    // reverse local pass's results itself (SelectiveScanKernels.backward)
+    b.mu = nSpans == 1 || !c.time ? nullptr : mu.data();
+    b.hEnd = nSpans == 1 || c.time ? nullptr : lam.data();
+    b.sumDelta = nSpans == 1 || c.time ? nullptr : sumS.data();
     b.dy = p.dy.data();
     b.du = gr.du.data();
     b.ddelta = gr.ddelta.data();

@@ -245,6 +245,8 @@ public final class SelectiveScanKernels {
         long sums = (long) b * c * spans;
         // temporaries: checkpoints (unless the backward makes its own); with spans the local end
         // states, step sums and start states of the forward, then the same for the reverse pass
+        // (its chained carries only for the warp-per-row backward: the thread-per-row one chains
+        // the reverse pass's results itself)
         try (Workspace ws =
                 new Workspace(
                         owner,
@@ -255,9 +257,11 @@ public final class SelectiveScanKernels {
                         spans == 1 ? 0 : states,
                         spans == 1 ? 0 : states,
                         spans == 1 ? 0 : sums,
-                        spans == 1 ? 0 : states)) {
+                        spans == 1 || !config.warpPerRow() ? 0 : states)) {
             long ckpt = saved ? DevicePointers.address(chunkStates) : own ? 0 : ws.address(0);
             long mu = 0;
+            long lambdaEnd = 0;
+            long lambdaSums = 0;
             long start = 0;
             if (spans == 1) {
                 if (!own && !saved) {
@@ -305,8 +309,14 @@ public final class SelectiveScanKernels {
                         block,
                         config.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, n, l),
                         bl);
-                mu = ws.address(6);
-                combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
+                if (config.warpPerRow()) {
+                    mu = ws.address(6);
+                    combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
+                } else {
+                    // the thread-per-row backward chains the spans' carries itself
+                    lambdaEnd = ws.address(4);
+                    lambdaSums = ws.address(5);
+                }
             }
             // the outputs only now, so that the passes above are already running while the host
             // allocates them; the accumulated ones are zeroed by one kernel in stream order
@@ -319,6 +329,8 @@ public final class SelectiveScanKernels {
                             .set(Ptr.CKPT, ckpt)
                             .set(Ptr.H0, own ? start : 0)
                             .set(Ptr.MU, mu)
+                            .set(Ptr.H_END, lambdaEnd)
+                            .set(Ptr.SUM_DELTA, lambdaSums)
                             .set(Ptr.DU, DevicePointers.address(out.du()))
                             .set(Ptr.DDELTA, DevicePointers.address(out.dDelta()))
                             .set(Ptr.DA, DevicePointers.address(out.dA()))
