@@ -338,14 +338,19 @@ public final class SelectiveScanKernels {
                             .set(Ptr.DC, DevicePointers.address(out.dC()))
                             .set(Ptr.DD, address(out.dD()))
                             .set(Ptr.DBIAS, address(out.dDeltaBias()));
-            zeroGradients(dev, bw, s);
-            dev.launch(
-                    dev.kernel("ss_bwd_" + config.kernelSuffix(n)),
-                    gx,
-                    spans,
-                    block,
-                    config.sharedBytes(LaunchConfig.Kind.BWD, n, l),
-                    bw);
+            try {
+                zeroGradients(dev, bw, s);
+                dev.launch(
+                        dev.kernel("ss_bwd_" + config.kernelSuffix(n)),
+                        gx,
+                        spans,
+                        block,
+                        config.sharedBytes(LaunchConfig.Kind.BWD, n, l),
+                        bw);
+            } catch (RuntimeException e) {
+                out.close(); // not handed out: release them now, not with the caller's manager
+                throw e;
+            }
             return withProjectionType(out, in.b().getDataType());
         }
     }
