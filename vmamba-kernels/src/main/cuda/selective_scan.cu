@@ -1064,21 +1064,33 @@ VM_DEV void fwd_tiled_body(const ScanParams& p) {
     }
 }
 
-// transform() of the thread's own rows, with their delta_bias held in registers (read once per
-// kernel, not per element and chunk): lane sg of a row takes the steps t with t % TPR == sg.
-template <int NT, int RPT, int TPR>
-VM_DEV void transform_own_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
-                               const float (&bias)[RPT], float* sd) {
+// The fields of the backward's interleaved per-row, per-step records (see bwd_body).
+constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
+
+// Δ = softplus(delta + bias) in place for the thread's own rows of a chunk (steps past tn and rows
+// past Dg get zeros): lane sg of a row takes the steps t with t % TPR == sg. ES floats per
+// element: 1 for a plain (R x TP) tile, 4 for the backward's {Δ, dy, u, dΔ/dz} records, which get
+// dΔ/dz too. Only the row's lanes read the records before the next block barrier, so a warp
+// barrier orders them (the plain tile's caller has a block barrier next). `bias` holds the rows' delta_bias, read once per kernel: a read from global
+// memory here, at every chunk, was the backward's largest wait for memory (Nsight Compute,
+// stage 3).
+template <int NT, int RPT, int TPR, int ES>
+VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
+                           const float (&bias)[RPT], float* tile) {
+    static_assert(ES == 1 || ES == 4, "a plain tile or the backward's records");
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
+        const int r = q.rho(rr);
         const bool ok = q.rowOk(rr);
-        float* row = sd + q.rho(rr) * q.TP;
+        float* row = tile + ES * r * q.TP;
         for (int t = q.sg; t < q.T; t += TPR) {
-            float dt = 0.f, dz;
-            if (ok && t < tn) step_size(row[t] + bias[rr], p.softplus, dt, dz);
-            row[t] = dt;
+            float dt = 0.f, dz = 0.f;
+            if (ok && t < tn) step_size(row[ES * t + kRecD] + bias[rr], p.softplus, dt, dz);
+            row[ES * t + kRecD] = dt;
+            if constexpr (ES == 4) row[ES * t + kRecZ] = dz;
         }
     }
+    if constexpr (ES == 4 && TPR > 1) VM_SYNCWARP();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1121,7 +1133,7 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
         const Tiles cur = tiles(k);
         cp_async_wait(more);
         __syncthreads();
-        transform_own_rows(p, q, tn, biasRow, cur.d);
+        transform_rows<NT, RPT, TPR, 1>(p, q, tn, biasRow, cur.d);
         __syncthreads();
         for (int t = tn - 1; t >= 0; --t) {
             float Cv[NT];
@@ -1247,52 +1259,6 @@ struct BwdPartials {
     static constexpr int FREE = 1 << (ROW_BITS - PRE);  // row lanes still to sum per warp
 };
 
-// ---------------------------------------------------------------------------------------------
-// Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
-// chunk to the left is prefetched meanwhile), form Δ of each row by the row's own lanes (a warp
-// barrier instead of a block barrier), rescan the chunk forwards from its checkpoint,
-// keeping every state in shared memory (one 16-byte store per four states), then walk it
-// backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
-// per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
-// read); the row's lanes reduce-scatter its sums and write {du, ddelta} back into it, and the
-// records are written out coalesced after the walk. The chunk's checkpoint is copied one chunk
-// ahead. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
-// and are summed over the block's rows once per chunk, then added atomically; dA, dD and
-// d(delta_bias) are summed per thread over the span and added atomically at the end.
-// Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T slots: the
-// checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers), whose slot t holds the partials
-// of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T); one more slot per
-// thread into which the next chunk's checkpoint is copied ahead. The stage-1 configuration (64
-// rows, 4 states x 4 lanes) needs 57.5 KB: three blocks per SM (the checkpoint slot cost the
-// fourth that 53.5 KB allowed; waiting for the checkpoint at every chunk start cost more, and
-// four blocks instead of three measured neutral on an H100, where this kernel is not bound by
-// occupancy).
-constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
-
-// Δ = softplus(delta + bias) and dΔ/dz of the thread's own rows of a chunk, in place in their
-// {Δ, dy, u, dΔ/dz} records (steps past tn and rows past Dg get zeros): lane sg of a row takes
-// the steps t with t % TPR == sg. Only the row's lanes read these records before the next
-// block barrier, so a warp barrier orders them. `bias` holds the rows' delta_bias, read once per
-// kernel: a read from global memory here, at every chunk, was the backward's largest wait for
-// memory (Nsight Compute, stage 3).
-template <int NT, int RPT, int TPR>
-VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
-                           const float (&bias)[RPT], float* rec) {
-#pragma unroll
-    for (int rr = 0; rr < RPT; ++rr) {
-        const int r = q.rho(rr);
-        const bool ok = q.rowOk(rr);
-        float* row = rec + 4 * r * q.TP;
-        for (int t = q.sg; t < q.T; t += TPR) {
-            float dt = 0.f, dz = 0.f;
-            if (ok && t < tn) step_size(row[4 * t + kRecD] + bias[rr], p.softplus, dt, dz);
-            row[4 * t + kRecD] = dt;
-            row[4 * t + kRecZ] = dz;
-        }
-    }
-    if constexpr (TPR > 1) VM_SYNCWARP();
-}
-
 // The λ carry entering this span from its right, from the reverse local pass's results (hEnd,
 // sumDelta per span) when no chained carries (mu) are given: the chain over the spans right of
 // this one that the reverse ss_combine computes, with the same operations in the same order, so
@@ -1330,6 +1296,26 @@ VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int r
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
+// chunk to the left is prefetched meanwhile), form Δ of each row by the row's own lanes (a warp
+// barrier instead of a block barrier), rescan the chunk forwards from its checkpoint,
+// keeping every state in shared memory (one 16-byte store per four states), then walk it
+// backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
+// per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
+// read); the row's lanes reduce-scatter its sums and write {du, ddelta} back into it, and the
+// records are written out coalesced after the walk. The chunk's checkpoint is copied one chunk
+// ahead. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
+// and are summed over the block's rows once per chunk, then added atomically; dA, dD and
+// d(delta_bias) are summed per thread over the span and added atomically at the end.
+// Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T slots: the
+// checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers), whose slot t holds the partials
+// of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T); one more slot per
+// thread into which the next chunk's checkpoint is copied ahead. The stage-1 configuration (64
+// rows, 4 states x 4 lanes) needs 57.5 KB: three blocks per SM (the checkpoint slot cost the
+// fourth that 53.5 KB allowed; waiting for the checkpoint at every chunk start cost more, and
+// four blocks instead of three measured neutral on an H100, where this kernel is not bound by
+// occupancy).
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
     using Part = BwdPartials<NT, TPR>;
@@ -1467,7 +1453,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             }
             sH.store(0, hc);
             __syncthreads();
-            transform_rows(p, q, tn, biasRow, rec);
+            transform_rows<NT, RPT, TPR, 4>(p, q, tn, biasRow, rec);
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
