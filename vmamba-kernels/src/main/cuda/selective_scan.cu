@@ -1071,9 +1071,9 @@ constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 // past Dg get zeros): lane sg of a row takes the steps t with t % TPR == sg. ES floats per
 // element: 1 for a plain (R x TP) tile, 4 for the backward's {Δ, dy, u, dΔ/dz} records, which get
 // dΔ/dz too. Only the row's lanes read the records before the next block barrier, so a warp
-// barrier orders them (the plain tile's caller has a block barrier next). `bias` holds the rows' delta_bias, read once per kernel: a read from global
-// memory here, at every chunk, was the backward's largest wait for memory (Nsight Compute,
-// stage 3).
+// barrier orders them (the plain tile's caller has a block barrier next). `bias` holds the rows'
+// delta_bias, read once per kernel: a read from global memory here, at every chunk, was the
+// backward's largest wait for memory (Nsight Compute, stage 3).
 template <int NT, int RPT, int TPR, int ES>
 VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
                            const float (&bias)[RPT], float* tile) {
