@@ -235,8 +235,6 @@ public final class SelectiveScanKernels {
         int nChunks = config.chunks(l);
         int span = config.spanChunksFor(l);
         int spans = config.spans(l);
-        int gx = gridX(config, s);
-        int block = config.blockThreads(n);
         // the state-only passes before the backward (none from saved chunk states)
         StatePass pass = saved ? null : StatePass.of(dev, config, s);
         // the warp-per-row backward can compute its checkpoints itself (one launch fewer)
@@ -259,78 +257,58 @@ public final class SelectiveScanKernels {
                         spans == 1 ? 0 : sums,
                         spans == 1 || !config.warpPerRow() ? 0 : states)) {
             long ckpt = saved ? DevicePointers.address(chunkStates) : own ? 0 : ws.address(0);
+            // every pass below runs the same spans (one span of all chunks for a single pass)
+            ScanParams spanned =
+                    base.copy()
+                            .set(Int.SPAN_CHUNKS, span)
+                            .set(Int.N_SPANS, spans)
+                            .set(Int.N_CHUNKS, nChunks);
+            // the thread-per-row backward chains the reverse pass's results over the spans itself;
+            // the warp-per-row one reads carries chained by a reverse ss_combine (mu)
+            boolean chainsItself = spans > 1 && !config.warpPerRow();
             long mu = 0;
-            long lambdaEnd = 0;
-            long lambdaSums = 0;
             long start = 0;
             if (spans == 1) {
                 if (!own && !saved) {
-                    ScanParams f =
-                            base.copy()
-                                    .set(Int.SPAN_CHUNKS, nChunks)
-                                    .set(Int.N_SPANS, 1)
-                                    .set(Int.N_CHUNKS, nChunks)
-                                    .set(Ptr.CKPT, ckpt);
-                    pass.launch(dev, 1, f);
+                    pass.launch(dev, 1, spanned.copy().set(Ptr.CKPT, ckpt));
                 }
             } else {
                 // start state of every span: local pass per span, forward combine over spans;
                 // then (unless the backward makes its own) a final pass from each span's true
                 // start state writing the state at every chunk start
                 start = ws.address(3);
-                ScanParams f =
-                        base.copy()
-                                .set(Int.SPAN_CHUNKS, span)
-                                .set(Int.N_SPANS, spans)
-                                .set(Int.N_CHUNKS, nChunks);
                 if (!saved) {
                     ScanParams local =
-                            f.copy()
+                            spanned.copy()
                                     .set(Ptr.H_END, ws.address(1))
                                     .set(Ptr.SUM_DELTA, ws.address(2));
                     pass.launch(dev, spans, local);
                     combine(dev, local.copy().set(Ptr.CKPT, start), s);
                 }
                 if (!own && !saved) {
-                    pass.launch(dev, spans, f.copy().set(Ptr.H0, start).set(Ptr.CKPT, ckpt));
+                    pass.launch(dev, spans, spanned.copy().set(Ptr.H0, start).set(Ptr.CKPT, ckpt));
                 }
-                // reverse carries: local reverse pass per span + reverse combine over spans
+                // reverse carries: local reverse pass per span (its λ contributions and step sums)
                 ScanParams bl =
-                        base.copy()
-                                .set(Int.SPAN_CHUNKS, span)
-                                .set(Int.N_SPANS, spans)
-                                .set(Int.N_CHUNKS, nChunks)
+                        spanned.copy()
                                 .set(Ptr.H_END, ws.address(4))
                                 .set(Ptr.SUM_DELTA, ws.address(5));
-                dev.launch(
-                        dev.kernel("ss_bwdlocal_" + config.kernelSuffix(n)),
-                        gx,
-                        spans,
-                        block,
-                        config.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, n, l),
-                        bl);
-                if (config.warpPerRow()) {
+                launchBackward(dev, "ss_bwdlocal_", LaunchConfig.Kind.BWD_LOCAL, config, s, bl);
+                if (!chainsItself) {
                     mu = ws.address(6);
                     combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
-                } else {
-                    // the thread-per-row backward chains the spans' carries itself
-                    lambdaEnd = ws.address(4);
-                    lambdaSums = ws.address(5);
                 }
             }
             // the outputs only now, so that the passes above are already running while the host
             // allocates them; the accumulated ones are zeroed by one kernel in stream order
             ScanGradients out = allocateGradients(in, s, owner);
             ScanParams bw =
-                    base.copy()
-                            .set(Int.SPAN_CHUNKS, span)
-                            .set(Int.N_SPANS, spans)
-                            .set(Int.N_CHUNKS, nChunks)
+                    spanned.copy()
                             .set(Ptr.CKPT, ckpt)
                             .set(Ptr.H0, own ? start : 0)
                             .set(Ptr.MU, mu)
-                            .set(Ptr.H_END, lambdaEnd)
-                            .set(Ptr.SUM_DELTA, lambdaSums)
+                            .set(Ptr.H_END, chainsItself ? ws.address(4) : 0)
+                            .set(Ptr.SUM_DELTA, chainsItself ? ws.address(5) : 0)
                             .set(Ptr.DU, DevicePointers.address(out.du()))
                             .set(Ptr.DDELTA, DevicePointers.address(out.dDelta()))
                             .set(Ptr.DA, DevicePointers.address(out.dA()))
@@ -340,19 +318,34 @@ public final class SelectiveScanKernels {
                             .set(Ptr.DBIAS, address(out.dDeltaBias()));
             try {
                 zeroGradients(dev, bw, s);
-                dev.launch(
-                        dev.kernel("ss_bwd_" + config.kernelSuffix(n)),
-                        gx,
-                        spans,
-                        block,
-                        config.sharedBytes(LaunchConfig.Kind.BWD, n, l),
-                        bw);
+                launchBackward(dev, "ss_bwd_", LaunchConfig.Kind.BWD, config, s, bw);
             } catch (RuntimeException e) {
                 out.close(); // not handed out: release them now, not with the caller's manager
                 throw e;
             }
             return withProjectionType(out, in.b().getDataType());
         }
+    }
+
+    /**
+     * Launches a backward kernel ({@code prefix} + the configuration's variant) over the rows and
+     * spans of {@code s}, with the shared memory of its {@code kind}.
+     */
+    private static void launchBackward(
+            CudaDevice dev,
+            String prefix,
+            LaunchConfig.Kind kind,
+            LaunchConfig config,
+            ScanShape s,
+            ScanParams p) {
+        int n = s.dState();
+        dev.launch(
+                dev.kernel(prefix + config.kernelSuffix(n)),
+                gridX(config, s),
+                config.spans(s.length()),
+                config.blockThreads(n),
+                config.sharedBytes(kind, n, s.length()),
+                p);
     }
 
     /**
