@@ -353,31 +353,58 @@ struct Tiles {
     float* B;
     float* C;
     int es = 1;  // floats between the elements of a row tile (4: interleaved records)
+    int rs = 0;  // elements between the rows of a row tile; 0: the chunk's padded stride T + 1
 };
 
 // stage() of the common case -- float32, no direction index map, a whole chunk -- with the
 // per-element work cut to the index arithmetic: the block's rows are consecutive rows of the
 // (Bt, C, L) arrays and its group's B/C rows consecutive rows of (Bt, G, N, L).
-template <int NT, int RPT, int TPR>
+template <int NT, int RPT, int TPR, bool VEC>
 VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, const Tiles& tl) {
+    const int rs = tl.rs ? tl.rs : q.TP;
     if (tl.u || tl.d || tl.g) {
-        const int total = q.R << q.logT;
         const int rows = min(q.R, q.Dg - q.tile * q.R);  // real rows of this tile
         const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
-        for (int i = q.tid; i < total; i += q.nthr) {
-            const int r = i >> q.logT;
-            const int t = i & (q.T - 1);
-            const int o = (r * q.TP + t) * tl.es;
-            if (r >= rows) {
-                if (tl.u) tl.u[o] = 0.f;
-                if (tl.d) tl.d[o] = 0.f;
-                if (tl.g) tl.g[o] = 0.f;
-                continue;
+        // 16 bytes (four steps) per copy: plain tiles with 16-byte aligned rows, whose sources
+        // are 16-byte aligned rows of float32 (the chunk starts at a multiple of 4 steps)
+        const bool vec = VEC && tl.es == 1 && rs % 4 == 0 && p.vecIn &&
+                         (tl.g == nullptr || aligned16(p.dy));
+        if (vec) {
+            const int qshift = q.logT - 2;
+            const int total = q.R << qshift;
+            for (int i = q.tid; i < total; i += q.nthr) {
+                const int r = i >> qshift;
+                const int t = 4 * (i & ((1 << qshift) - 1));
+                const int o = r * rs + t;
+                if (r >= rows) {
+                    const float4 z = make_float4(0.f, 0.f, 0.f, 0.f);
+                    if (tl.u) *reinterpret_cast<float4*>(tl.u + o) = z;
+                    if (tl.d) *reinterpret_cast<float4*>(tl.d + o) = z;
+                    if (tl.g) *reinterpret_cast<float4*>(tl.g + o) = z;
+                    continue;
+                }
+                const size_t idx = first + (size_t)r * q.L + t;
+                if (tl.u) cp_async16(tl.u + o, static_cast<const float*>(p.u) + idx);
+                if (tl.d) cp_async16(tl.d + o, static_cast<const float*>(p.delta) + idx);
+                if (tl.g) cp_async16(tl.g + o, static_cast<const float*>(p.dy) + idx);
             }
-            const size_t idx = first + (size_t)r * q.L + t;
-            if (tl.u) cp_async4(tl.u + o, static_cast<const float*>(p.u) + idx);
-            if (tl.d) cp_async4(tl.d + o, static_cast<const float*>(p.delta) + idx);
-            if (tl.g) cp_async4(tl.g + o, static_cast<const float*>(p.dy) + idx);
+        } else {
+            const int total = q.R << q.logT;
+            for (int i = q.tid; i < total; i += q.nthr) {
+                const int r = i >> q.logT;
+                const int t = i & (q.T - 1);
+                const int o = (r * rs + t) * tl.es;
+                if (r >= rows) {
+                    if (tl.u) tl.u[o] = 0.f;
+                    if (tl.d) tl.d[o] = 0.f;
+                    if (tl.g) tl.g[o] = 0.f;
+                    continue;
+                }
+                const size_t idx = first + (size_t)r * q.L + t;
+                if (tl.u) cp_async4(tl.u + o, static_cast<const float*>(p.u) + idx);
+                if (tl.d) cp_async4(tl.d + o, static_cast<const float*>(p.delta) + idx);
+                if (tl.g) cp_async4(tl.g + o, static_cast<const float*>(p.dy) + idx);
+            }
         }
     }
     if (tl.B || tl.C) {
@@ -405,21 +432,23 @@ VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, 
 // Copies the chunk [t0, t0 + tn) of the block's rows and of its group's B/C into the tiles:
 // float32 data with cp.async (completes later; see cp_async_wait), half data converted through
 // registers. Positions past the chunk or the group get zeros. Whole float32 chunks without a
-// direction index map take stage_full.
-template <int NT, int RPT, int TPR>
+// direction index map take stage_full, which with VEC copies rows of plain tiles 16 bytes at a
+// time where tiles and sources allow (only kernels whose tiles have such rows compile it).
+template <int NT, int RPT, int TPR, bool VEC = false>
 VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, const Tiles& tl) {
     const bool asyncIn = p.itype == kF32;
     const bool asyncG = p.gtype == kF32;
     if (!p.cross && tn == q.T && asyncIn && (tl.g == nullptr || asyncG)) {
-        stage_full(p, q, t0, tl);
+        stage_full<NT, RPT, TPR, VEC>(p, q, t0, tl);
         return;
     }
+    const int rs = tl.rs ? tl.rs : q.TP;
     const int total = q.R << q.logT;
     for (int i = q.tid; i < total; i += q.nthr) {
         const int r = i >> q.logT;
         const int t = i & (q.T - 1);
         const int cl = q.tile * q.R + r;
-        const int o = (r * q.TP + t) * tl.es;
+        const int o = (r * rs + t) * tl.es;
         if (cl >= q.Dg || t >= tn) {
             if (tl.u) tl.u[o] = 0.f;
             if (tl.d) tl.d[o] = 0.f;
@@ -1064,33 +1093,72 @@ VM_DEV void fwd_tiled_body(const ScanParams& p) {
     }
 }
 
+// Δ = softplus(delta + bias) in place for the thread's own rows of a plain (R x TP) tile of a
+// chunk (steps past tn and rows past Dg get zeros): lane sg of a row takes the steps t with
+// t % TPR == sg (the caller has a block barrier next). `bias` holds the rows' delta_bias, read
+// once per kernel: a read from global memory here, at every chunk, was the backward's largest
+// wait for memory (Nsight Compute, stage 3).
+template <int NT, int RPT, int TPR>
+VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
+                           const float (&bias)[RPT], float* tile) {
+#pragma unroll
+    for (int rr = 0; rr < RPT; ++rr) {
+        const bool ok = q.rowOk(rr);
+        float* row = tile + q.rho(rr) * q.TP;
+        for (int t = q.sg; t < q.T; t += TPR) {
+            float dt = 0.f, dz = 0.f;
+            if (ok && t < tn) step_size(row[t] + bias[rr], p.softplus, dt, dz);
+            row[t] = dt;
+        }
+    }
+}
+
 // The fields of the backward's interleaved per-row, per-step records (see bwd_body).
 constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 
-// Δ = softplus(delta + bias) in place for the thread's own rows of a chunk (steps past tn and rows
-// past Dg get zeros): lane sg of a row takes the steps t with t % TPR == sg. ES floats per
-// element: 1 for a plain (R x TP) tile, 4 for the backward's {Δ, dy, u, dΔ/dz} records, which get
-// dΔ/dz too. Only the row's lanes read the records before the next block barrier, so a warp
-// barrier orders them (the plain tile's caller has a block barrier next). `bias` holds the rows'
-// delta_bias, read once per kernel: a read from global memory here, at every chunk, was the
-// backward's largest wait for memory (Nsight Compute, stage 3).
-template <int NT, int RPT, int TPR, int ES>
-VM_DEV void transform_rows(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
-                           const float (&bias)[RPT], float* tile) {
-    static_assert(ES == 1 || ES == 4, "a plain tile or the backward's records");
+// The backward's records {Δ, dy, u, dΔ/dz} of the thread's own rows for a chunk, formed from the
+// staged plain (R x T) tiles of raw delta, dy and u: Δ = softplus(delta + bias) once per element
+// (steps past tn and rows past Dg get zeros). Lane sg of a row forms the quads of steps from
+// 4 sg, 4 (sg + TPR), ... with 16-byte reads of the tiles when the chunk has a quad for each of
+// the row's lanes, otherwise the steps sg, sg + TPR, ...; one 16-byte write per record. Only the
+// row's lanes read the records before the next block barrier, so a warp barrier orders them.
+template <int NT, int RPT, int TPR>
+VM_DEV void form_records(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
+                         const float (&bias)[RPT], const Tiles& pl, float* rec) {
 #pragma unroll
     for (int rr = 0; rr < RPT; ++rr) {
         const int r = q.rho(rr);
         const bool ok = q.rowOk(rr);
-        float* row = tile + ES * r * q.TP;
-        for (int t = q.sg; t < q.T; t += TPR) {
+        const float* d = pl.d + r * q.T;
+        const float* g = pl.g + r * q.T;
+        const float* u = pl.u + r * q.T;
+        float4* out = reinterpret_cast<float4*>(rec + 4 * r * q.TP);
+        auto record = [&](int t, float z, float gv, float uv) {
             float dt = 0.f, dz = 0.f;
-            if (ok && t < tn) step_size(row[ES * t + kRecD] + bias[rr], p.softplus, dt, dz);
-            row[ES * t + kRecD] = dt;
-            if constexpr (ES == 4) row[ES * t + kRecZ] = dz;
+            const bool in = ok && t < tn;
+            if (in) step_size(z + bias[rr], p.softplus, dt, dz);
+            float f[4];
+            f[kRecD] = dt;
+            f[kRecG] = in ? gv : 0.f;
+            f[kRecU] = in ? uv : 0.f;
+            f[kRecZ] = dz;
+            out[t] = make_float4(f[0], f[1], f[2], f[3]);
+        };
+        if (q.T >= 4 * TPR) {
+            for (int t = 4 * q.sg; t < q.T; t += 4 * TPR) {
+                const float4 dv = *reinterpret_cast<const float4*>(d + t);
+                const float4 gv = *reinterpret_cast<const float4*>(g + t);
+                const float4 uv = *reinterpret_cast<const float4*>(u + t);
+                record(t, dv.x, gv.x, uv.x);
+                record(t + 1, dv.y, gv.y, uv.y);
+                record(t + 2, dv.z, gv.z, uv.z);
+                record(t + 3, dv.w, gv.w, uv.w);
+            }
+        } else {
+            for (int t = q.sg; t < q.T; t += TPR) record(t, d[t], g[t], u[t]);
         }
     }
-    if constexpr (ES == 4 && TPR > 1) VM_SYNCWARP();
+    if constexpr (TPR > 1) VM_SYNCWARP();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1133,7 +1201,7 @@ VM_DEV void bwd_local_body(const ScanParams& p) {
         const Tiles cur = tiles(k);
         cp_async_wait(more);
         __syncthreads();
-        transform_rows<NT, RPT, TPR, 1>(p, q, tn, biasRow, cur.d);
+        transform_rows(p, q, tn, biasRow, cur.d);
         __syncthreads();
         for (int t = tn - 1; t >= 0; --t) {
             float Cv[NT];
@@ -1324,22 +1392,24 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const Geo<NT, RPT, TPR> q(p);
     VM_SMEM(smem);
     const int nwarps = q.nthr / 32;
+    const int plTile = align4(q.R * q.T);
     const int recTile = 4 * align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
-    const int bufSize = recTile + 2 * bcTile;
+    const int bufSize = 3 * plTile + 2 * bcTile;
     const int hTile = States::floats(q.T, q.nthr);
     const int sumTile = align4(2 * q.NP * q.T);
     const int ckTile = States::floats(1, q.nthr);
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * bufSize + hTile + sumTile + ckTile) * 4u <= dyn_smem_bytes());
-    // buffer k: {records, B, C}
-    auto records = [&](int k) { return smem + (k & 1) * bufSize; };
+            (unsigned)(2 * bufSize + recTile + hTile + sumTile + ckTile) * 4u <=
+                    dyn_smem_bytes());
+    // buffer k: {u, delta, dy, B, C}, plain tiles with 16-byte aligned rows
     auto tiles = [&](int k) {
-        float* rec = records(k);
-        return Tiles{rec + kRecU,   rec + kRecD,          rec + kRecG,
-                     rec + recTile, rec + recTile + bcTile, 4};
+        float* b = smem + (k & 1) * bufSize;
+        return Tiles{b, b + plTile, b + 2 * plTile, b + 3 * plTile, b + 3 * plTile + bcTile, 1,
+                     q.T};
     };
-    float* sStates = smem + 2 * bufSize;
+    float* const rec = smem + 2 * bufSize;  // the chunk's records
+    float* sStates = rec + recTile;
     const States sH(sStates, q.nthr, q.tid);
     // value i of thread x's dB/dC partials of step t: in x's state slot t, which the reverse walk
     // frees at step t (the first unit of the slot, then the next)
@@ -1380,6 +1450,9 @@ VM_DEV void bwd_body(const ScanParams& p) {
     };
 
     const int lane = q.tid & 31;
+    // du and ddelta rows as whole 16-byte stores (float32, 16-byte aligned rows)
+    const bool vecD =
+            p.gradType == kF32 && p.vecIn && aligned16(p.du) && aligned16(p.ddelta);
 
     float A2[RPT][NT], x[RPT][NT], dAacc[RPT][NT], Dv[RPT], dDacc[RPT], biasRow[RPT];
 #pragma unroll
@@ -1413,16 +1486,15 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int cFirst = q.tBegin >> q.logT;
     const int cLast = (q.tEnd - 1) >> q.logT;
     const int nck = cLast - cFirst + 1;
-    stage(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
+    stage<NT, RPT, TPR, true>(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
     if (ckAsync) fetchCk(cLast);
     for (int k = 0; k < nck; ++k) {
         const int ci = cLast - k;
         const int t0 = ci << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
         const bool more = k + 1 < nck;
-        if (more) stage(p, q, t0 - q.T, q.T, tiles(k + 1));
+        if (more) stage<NT, RPT, TPR, true>(p, q, t0 - q.T, q.T, tiles(k + 1));
         const Tiles cur = tiles(k);
-        float* rec = records(k);
         // this thread's records of step 0 of each of its rows
         float* myRec[RPT];
 #pragma unroll
@@ -1453,7 +1525,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             }
             sH.store(0, hc);
             __syncthreads();
-            transform_rows<NT, RPT, TPR, 4>(p, q, tn, biasRow, rec);
+            form_records(p, q, tn, biasRow, cur, rec);
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
@@ -1545,7 +1617,26 @@ VM_DEV void bwd_body(const ScanParams& p) {
             const int rows = min(q.R, q.Dg - q.tile * q.R);
             const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
             const bool f32 = p.gradType == kF32;
-            for (int i = q.tid; i < total; i += q.nthr) {
+            if (vecD && tn == q.T) {
+                // four steps of a row per item: two 16-byte stores
+                const int qshift = q.logT - 2;
+                for (int i = q.tid; i < (q.R << qshift); i += q.nthr) {
+                    const int r = i >> qshift;
+                    const int t = 4 * (i & ((1 << qshift) - 1));
+                    if (r >= rows) continue;
+                    const float* a = rec + 4 * (r * q.TP + t) + kRecU;
+                    const float2 v0 = *reinterpret_cast<const float2*>(a);
+                    const float2 v1 = *reinterpret_cast<const float2*>(a + 4);
+                    const float2 v2 = *reinterpret_cast<const float2*>(a + 8);
+                    const float2 v3 = *reinterpret_cast<const float2*>(a + 12);
+                    const size_t idx = first + (size_t)r * q.L + t;
+                    *reinterpret_cast<float4*>(static_cast<float*>(p.du) + idx) =
+                            make_float4(v0.x, v1.x, v2.x, v3.x);
+                    *reinterpret_cast<float4*>(static_cast<float*>(p.ddelta) + idx) =
+                            make_float4(v0.y, v1.y, v2.y, v3.y);
+                }
+            } else {
+              for (int i = q.tid; i < total; i += q.nthr) {
                 const int r = i >> q.logT;
                 const int t = i & (q.T - 1);
                 if (r < rows && t < tn) {
@@ -1560,6 +1651,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
                         st(p.ddelta, idx, v.y, p.gradType);
                     }
                 }
+              }
             }
         }
         // dB, dC of the chunk. Value qi (dB_j, then dC_j, j < NT) of the lanes with state slice sg
