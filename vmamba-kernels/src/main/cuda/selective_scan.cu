@@ -1366,8 +1366,9 @@ VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int r
 
 // ---------------------------------------------------------------------------------------------
 // Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
-// chunk to the left is prefetched meanwhile), form Δ of each row by the row's own lanes (a warp
-// barrier instead of a block barrier), rescan the chunk forwards from its checkpoint,
+// chunk to the left is prefetched meanwhile; rows of u, delta and dy by 16-byte copies where the
+// rows allow), form each row's records from them by the row's own lanes (a warp barrier instead
+// of a block barrier), rescan the chunk forwards from its checkpoint,
 // keeping every state in shared memory (one 16-byte store per four states), then walk it
 // backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
 // per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
@@ -1376,14 +1377,14 @@ VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int r
 // ahead. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
 // and are summed over the block's rows once per chunk, then added atomically; dA, dD and
 // d(delta_bias) are summed per thread over the span and added atomically at the end.
-// Shared memory: two buffers of {records (R x TP x 4), B, C}; the chunk's states (T slots: the
-// checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers), whose slot t holds the partials
-// of step t once the walk has read it; the chunk's summed dB/dC (2 NP x T); one more slot per
-// thread into which the next chunk's checkpoint is copied ahead. The stage-1 configuration (64
-// rows, 4 states x 4 lanes) needs 57.5 KB: three blocks per SM (the checkpoint slot cost the
-// fourth that 53.5 KB allowed; waiting for the checkpoint at every chunk start cost more, and
-// four blocks instead of three measured neutral on an H100, where this kernel is not bound by
-// occupancy).
+// Shared memory: two buffers of {u, delta, dy (R x T each), B, C}; the chunk's records (R x TP x
+// 4); its states (T slots: the checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers),
+// whose slot t holds the partials of step t once the walk has read it; its summed dB/dC (2 NP x
+// T); one more slot per thread into which the next chunk's checkpoint is copied ahead. The
+// stage-1 configuration (64 rows, 4 states x 4 lanes) needs 60.5 KB: three blocks per SM (the
+// checkpoint slot cost the fourth that 53.5 KB allowed; waiting for the checkpoint at every chunk
+// start cost more, and four blocks instead of three measured neutral on an H100, where this
+// kernel is not bound by occupancy).
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
     using Part = BwdPartials<NT, TPR>;
