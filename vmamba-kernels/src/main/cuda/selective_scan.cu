@@ -1365,10 +1365,10 @@ VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int r
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backward of a span: walks its chunks right to left. Per chunk: stage the inputs (the next
-// chunk to the left is prefetched meanwhile; rows of u, delta and dy by 16-byte copies where the
-// rows allow), form each row's records from them by the row's own lanes (a warp barrier instead
-// of a block barrier), rescan the chunk forwards from its checkpoint,
+// Backward of a span: walks its chunks right to left. Per chunk: form each row's records from
+// the staged rows of u, delta and dy by the row's own lanes, then (after a block barrier) stage
+// the next chunk to the left into the same tiles while this one is worked on (16-byte copies
+// where the rows allow), rescan the chunk forwards from its checkpoint,
 // keeping every state in shared memory (one 16-byte store per four states), then walk it
 // backwards carrying λ and form the gradients of spec §5.3 with no branch in the step. The
 // per-row inputs of a step are one interleaved record {Δ, dy, u, dΔ/dz} (a single 16-byte
@@ -1377,14 +1377,13 @@ VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int r
 // ahead. The dB/dC partials go, after at most a few reduce-scatter levels, to shared memory
 // and are summed over the block's rows once per chunk, then added atomically; dA, dD and
 // d(delta_bias) are summed per thread over the span and added atomically at the end.
-// Shared memory: two buffers of {u, delta, dy (R x T each), B, C}; the chunk's records (R x TP x
-// 4); its states (T slots: the checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays in registers),
-// whose slot t holds the partials of step t once the walk has read it; its summed dB/dC (2 NP x
-// T); one more slot per thread into which the next chunk's checkpoint is copied ahead. The
-// stage-1 configuration (64 rows, 4 states x 4 lanes) needs 60.5 KB: three blocks per SM (the
-// checkpoint slot cost the fourth that 53.5 KB allowed; waiting for the checkpoint at every chunk
-// start cost more, and four blocks instead of three measured neutral on an H100, where this
-// kernel is not bound by occupancy).
+// Shared memory: one set of u, delta, dy tiles (R x T each); two buffers of {B, C}; the chunk's
+// records (R x TP x 4); its states (T slots: the checkpoint, then h_0 .. h_{T-2}; h_{T-1} stays
+// in registers), whose slot t holds the partials of step t once the walk has read it; its summed
+// dB/dC (2 NP x T); one more slot per thread into which the next chunk's checkpoint is copied
+// ahead. The stage-1 configuration (64 rows, 4 states x 4 lanes) needs 54.5 KB: four blocks per
+// SM, which made its kernel 10 % faster on an H100 than three (a second set of row tiles, 60.5
+// KB, kept the staging a whole chunk ahead but left room for three).
 template <int NT, int RPT, int TPR>
 VM_DEV void bwd_body(const ScanParams& p) {
     using Part = BwdPartials<NT, TPR>;
@@ -1396,20 +1395,18 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int plTile = align4(q.R * q.T);
     const int recTile = 4 * align4(q.R * q.TP);
     const int bcTile = align4(q.T * q.NS);
-    const int bufSize = 3 * plTile + 2 * bcTile;
     const int hTile = States::floats(q.T, q.nthr);
     const int sumTile = align4(2 * q.NP * q.T);
     const int ckTile = States::floats(1, q.nthr);
     require(q.nthr % 32 == 0 && q.nthr % TPR == 0 && q.NP >= q.N &&
-            (unsigned)(2 * bufSize + recTile + hTile + sumTile + ckTile) * 4u <=
+            (unsigned)(3 * plTile + 4 * bcTile + recTile + hTile + sumTile + ckTile) * 4u <=
                     dyn_smem_bytes());
-    // buffer k: {u, delta, dy, B, C}, plain tiles with 16-byte aligned rows
+    // one set of u, delta, dy tiles (plain, 16-byte aligned rows), two buffers of {B, C}
     auto tiles = [&](int k) {
-        float* b = smem + (k & 1) * bufSize;
-        return Tiles{b, b + plTile, b + 2 * plTile, b + 3 * plTile, b + 3 * plTile + bcTile, 1,
-                     q.T};
+        float* bc = smem + 3 * plTile + (k & 1) * 2 * bcTile;
+        return Tiles{smem, smem + plTile, smem + 2 * plTile, bc, bc + bcTile, 1, q.T};
     };
-    float* const rec = smem + 2 * bufSize;  // the chunk's records
+    float* const rec = smem + 3 * plTile + 4 * bcTile;  // the chunk's records
     float* sStates = rec + recTile;
     const States sH(sStates, q.nthr, q.tid);
     // value i of thread x's dB/dC partials of step t: in x's state slot t, which the reverse walk
@@ -1494,7 +1491,6 @@ VM_DEV void bwd_body(const ScanParams& p) {
         const int t0 = ci << q.logT;
         const int tn = min(q.T, q.tEnd - t0);
         const bool more = k + 1 < nck;
-        if (more) stage<NT, RPT, TPR, true>(p, q, t0 - q.T, q.T, tiles(k + 1));
         const Tiles cur = tiles(k);
         // this thread's records of step 0 of each of its rows
         float* myRec[RPT];
@@ -1515,18 +1511,21 @@ VM_DEV void bwd_body(const ScanParams& p) {
                     }
                 }
             }
-            // this chunk's staging and checkpoint have landed (only the next chunk's staging,
-            // requested above, may still be in flight)
-            cp_async_wait(more);
+            // this chunk's staging and checkpoint have landed
+            cp_async_wait(false);
             if (ckAsync) {
                 sCk.load(0, hc);
                 // the next chunk's checkpoint, into the slot just read: its own group, which the
-                // next chunk's wait (leaving only the staging after it in flight) completes
+                // next chunk's wait completes
                 if (more) fetchCk(ci - 1);
             }
             sH.store(0, hc);
             __syncthreads();
             form_records(p, q, tn, biasRow, cur, rec);
+            // every row's tiles are read: the next chunk's staging may overwrite them while this
+            // one is rescanned and walked
+            __syncthreads();
+            if (more) stage<NT, RPT, TPR, true>(p, q, t0 - q.T, q.T, tiles(k + 1));
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {

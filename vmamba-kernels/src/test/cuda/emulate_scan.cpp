@@ -215,9 +215,10 @@ static unsigned smem_bytes(const char* kind, const Cfg& c, int nthr) {
     if (!std::strcmp(kind, "fwd")) return 4u * 4 * bc;
     if (!std::strcmp(kind, "fwdtiled")) return 4u * 2 * (2 * row + 2 * bc);
     if (!std::strcmp(kind, "bwdlocal")) return 4u * 2 * (2 * row + bc);
-    // two buffers of {u, delta, dy, B, C}, one of records; the state slots (chunk per thread)
-    // also hold the dB/dC partials; one more slot per thread for the next chunk's checkpoint
-    return 4u * (2 * (3 * a4(R * c.chunk) + 2 * bc) + 4 * row +
+    // one set of u, delta, dy tiles, two buffers of {B, C}, one of records; the state slots
+    // (chunk per thread) also hold the dB/dC partials; one more slot per thread for the next
+    // chunk's checkpoint
+    return 4u * (3 * a4(R * c.chunk) + 4 * bc + 4 * row +
                  (c.chunk + 1) * c.rpt * c.nt * nthr + a4(2 * NP * c.chunk));
 }
 

@@ -255,12 +255,13 @@ public record LaunchConfig(
             case BWD_LOCAL: // two buffers of {delta, dy, C}
                 floats = 2 * (2 * row + bc);
                 break;
-            default: // two buffers of {u, delta, dy (rows of chunk steps), B, C}, the chunk's
-                // records {Δ, dy, u, dΔ/dz} per row and step, its states (chunk slots per
-                // thread; slot t then holds step t's dB/dC partials), its summed dB/dC, one more
-                // slot per thread (the next chunk's checkpoint, requested ahead)
+            default: // one set of u, delta, dy tiles (rows of chunk steps), two buffers of {B,
+                // C}, the chunk's records {Δ, dy, u, dΔ/dz} per row and step, its states (chunk
+                // slots per thread; slot t then holds step t's dB/dC partials), its summed
+                // dB/dC, one more slot per thread (the next chunk's checkpoint, requested ahead)
                 floats =
-                        2 * (3 * align4((long) rowsPerBlock() * chunk) + 2 * bc)
+                        3 * align4((long) rowsPerBlock() * chunk)
+                                + 4 * bc
                                 + 4 * row
                                 + (long) (chunk + 1) * nrows * statesPerThread * threads
                                 + align4(2L * np * chunk);
