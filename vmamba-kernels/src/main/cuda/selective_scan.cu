@@ -1484,7 +1484,8 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int cFirst = q.tBegin >> q.logT;
     const int cLast = (q.tEnd - 1) >> q.logT;
     const int nck = cLast - cFirst + 1;
-    stage<NT, RPT, TPR, true>(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
+    stage<NT, RPT, TPR, true>(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)),
+                              tiles(0));
     if (ckAsync) fetchCk(cLast);
     for (int k = 0; k < nck; ++k) {
         const int ci = cLast - k;
@@ -1636,22 +1637,22 @@ VM_DEV void bwd_body(const ScanParams& p) {
                             make_float4(v0.y, v1.y, v2.y, v3.y);
                 }
             } else {
-              for (int i = q.tid; i < total; i += q.nthr) {
-                const int r = i >> q.logT;
-                const int t = i & (q.T - 1);
-                if (r < rows && t < tn) {
-                    const size_t idx = first + (size_t)r * q.L + t;
-                    const float2 v =
-                            *reinterpret_cast<const float2*>(rec + 4 * (r * q.TP + t) + kRecU);
-                    if (f32) {
-                        static_cast<float*>(p.du)[idx] = v.x;
-                        static_cast<float*>(p.ddelta)[idx] = v.y;
-                    } else {
-                        st(p.du, idx, v.x, p.gradType);
-                        st(p.ddelta, idx, v.y, p.gradType);
+                for (int i = q.tid; i < total; i += q.nthr) {
+                    const int r = i >> q.logT;
+                    const int t = i & (q.T - 1);
+                    if (r < rows && t < tn) {
+                        const size_t idx = first + (size_t)r * q.L + t;
+                        const float2 v =
+                                *reinterpret_cast<const float2*>(rec + 4 * (r * q.TP + t) + kRecU);
+                        if (f32) {
+                            static_cast<float*>(p.du)[idx] = v.x;
+                            static_cast<float*>(p.ddelta)[idx] = v.y;
+                        } else {
+                            st(p.du, idx, v.x, p.gradType);
+                            st(p.ddelta, idx, v.y, p.gradType);
+                        }
                     }
                 }
-              }
             }
         }
         // dB, dC of the chunk. Value qi (dB_j, then dC_j, j < NT) of the lanes with state slice sg
