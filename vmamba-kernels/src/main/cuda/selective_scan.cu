@@ -20,6 +20,9 @@
 //    rows split the backward into spans the same way: a reverse local pass gives each span's
 //    lambda contribution, which `ss_bwd` chains over the spans to its right itself (the warp-per-
 //    row backward through a reverse `ss_combine`).
+//  * The backward configurations the autotuner picks for N = 16 carry a second copy compiled for
+//    their usual launch (chunks of 8 steps, 128 threads), whose per-chunk loops have fixed trip
+//    counts and constant offsets (bwd_entry).
 //  * The fused cross-scan forward (`ss_fwdx`) stages u and delta in shared memory too, gathered
 //    through the direction index maps, and adds each direction's y into the merged output.
 //
@@ -179,6 +182,22 @@ VM_DEV void load_states(const float* src, float (&v)[NT]) {
     }
 }
 
+// One 16-byte store of four floats to global memory (dst 16-byte aligned). Written out, since the
+// compiler may split a float4 store into four 4-byte ones (it did in the backward's fixed-geometry
+// copy: four times the store instructions and L2 sectors for du and ddelta).
+VM_DEV void store16(float* dst, float a, float b, float c, float d) {
+#ifndef VMAMBA_HOST_EMULATION
+    asm volatile("st.global.v4.f32 [%0], {%1, %2, %3, %4};\n" ::"l"(dst), "f"(a), "f"(b), "f"(c),
+                 "f"(d)
+                 : "memory");
+#else
+    dst[0] = a;
+    dst[1] = b;
+    dst[2] = c;
+    dst[3] = d;
+#endif
+}
+
 VM_DEV bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
 // Whether the (…, N) state rows of `p` allow 16-byte accesses to slices of 4 states.
@@ -237,9 +256,12 @@ struct Geo {
     int tid, nthr, RT, R, rt, sg, N, NP, NS, T, TP, logT, C, L, G, Dg, tile, g, b, span, tBegin,
         tEnd;
 
-    VM_DEV explicit Geo(const ScanParams& p) {
+    // fixT, fixLogT, fixThreads: the chunk, its log2 and the block size when the caller knows them
+    // at compile time (the launch then has exactly these), so that the index arithmetic and the
+    // block-wide loops built on them fold; 0: from the launch.
+    VM_DEV explicit Geo(const ScanParams& p, int fixT = 0, int fixLogT = 0, int fixThreads = 0) {
         tid = threadIdx.x;
-        nthr = blockDim.x;
+        nthr = fixThreads ? fixThreads : (int)blockDim.x;
         RT = nthr / TPR;
         R = RT * RPT;
         rt = tid / TPR;
@@ -247,9 +269,9 @@ struct Geo {
         N = p.dstate;
         NP = NT * TPR;
         NS = bc_stride<NT>(NP);
-        T = p.chunk;
+        T = fixT ? fixT : p.chunk;
         TP = T + 1;
-        logT = p.chunkShift;
+        logT = fixT ? fixLogT : p.chunkShift;
         C = p.channels;
         L = p.length;
         G = p.groups;
@@ -356,11 +378,30 @@ struct Tiles {
     int rs = 0;  // elements between the rows of a row tile; 0: the chunk's padded stride T + 1
 };
 
+// The items i = tid, tid + nthr, ... < total of a block-wide loop, each given to f. With a
+// compile-time item count and block size (TOTAL > 0, NTHR) the loop has a fixed trip count and
+// is unrolled (no bounds arithmetic per chunk); otherwise total and nthr come from the launch.
+template <int TOTAL, int NTHR, class F>
+VM_DEV void block_items(int tid, int nthr, int total, F&& f) {
+    if constexpr (TOTAL > 0) {
+        static_assert(NTHR > 0, "a compile-time item count needs the block size");
+#pragma unroll
+        for (int k = 0; k < (TOTAL + NTHR - 1) / NTHR; ++k) {
+            const int i = tid + k * NTHR;
+            if (TOTAL % NTHR == 0 || i < TOTAL) f(i);
+        }
+    } else {
+        for (int i = tid; i < total; i += nthr) f(i);
+    }
+}
+
 // stage() of the common case -- float32, no direction index map, a whole chunk -- with the
 // per-element work cut to the index arithmetic: the block's rows are consecutive rows of the
 // (Bt, C, L) arrays and its group's B/C rows consecutive rows of (Bt, G, N, L).
-template <int NT, int RPT, int TPR, bool VEC>
+template <int NT, int RPT, int TPR, bool VEC, int FT = 0, int FN = 0>
 VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, const Tiles& tl) {
+    // item counts of the loops below when the chunk (FT) and block size (FN) are compile-time
+    constexpr int kRows = FT ? FN / TPR * RPT : 0;
     const int rs = tl.rs ? tl.rs : q.TP;
     if (tl.u || tl.d || tl.g) {
         const int rows = min(q.R, q.Dg - q.tile * q.R);  // real rows of this tile
@@ -371,8 +412,7 @@ VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, 
                          (tl.g == nullptr || aligned16(p.dy));
         if (vec) {
             const int qshift = q.logT - 2;
-            const int total = q.R << qshift;
-            for (int i = q.tid; i < total; i += q.nthr) {
+            block_items<kRows * (FT / 4), FN>(q.tid, q.nthr, q.R << qshift, [&](int i) {
                 const int r = i >> qshift;
                 const int t = 4 * (i & ((1 << qshift) - 1));
                 const int o = r * rs + t;
@@ -381,16 +421,15 @@ VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, 
                     if (tl.u) *reinterpret_cast<float4*>(tl.u + o) = z;
                     if (tl.d) *reinterpret_cast<float4*>(tl.d + o) = z;
                     if (tl.g) *reinterpret_cast<float4*>(tl.g + o) = z;
-                    continue;
+                    return;
                 }
                 const size_t idx = first + (size_t)r * q.L + t;
                 if (tl.u) cp_async16(tl.u + o, static_cast<const float*>(p.u) + idx);
                 if (tl.d) cp_async16(tl.d + o, static_cast<const float*>(p.delta) + idx);
                 if (tl.g) cp_async16(tl.g + o, static_cast<const float*>(p.dy) + idx);
-            }
+            });
         } else {
-            const int total = q.R << q.logT;
-            for (int i = q.tid; i < total; i += q.nthr) {
+            block_items<kRows * FT, FN>(q.tid, q.nthr, q.R << q.logT, [&](int i) {
                 const int r = i >> q.logT;
                 const int t = i & (q.T - 1);
                 const int o = (r * rs + t) * tl.es;
@@ -398,33 +437,32 @@ VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, 
                     if (tl.u) tl.u[o] = 0.f;
                     if (tl.d) tl.d[o] = 0.f;
                     if (tl.g) tl.g[o] = 0.f;
-                    continue;
+                    return;
                 }
                 const size_t idx = first + (size_t)r * q.L + t;
                 if (tl.u) cp_async4(tl.u + o, static_cast<const float*>(p.u) + idx);
                 if (tl.d) cp_async4(tl.d + o, static_cast<const float*>(p.delta) + idx);
                 if (tl.g) cp_async4(tl.g + o, static_cast<const float*>(p.dy) + idx);
-            }
+            });
         }
     }
     if (tl.B || tl.C) {
-        const int totalBC = q.NP << q.logT;
         const size_t first = (size_t)(q.b * q.G + q.g) * q.N * q.L + t0;
         const float* srcB = static_cast<const float*>(p.B) + first;
         const float* srcC = static_cast<const float*>(p.C) + first;
-        for (int i = q.tid; i < totalBC; i += q.nthr) {
+        block_items<FT * NT * TPR, FN>(q.tid, q.nthr, q.NP << q.logT, [&](int i) {
             const int n = i >> q.logT;
             const int t = i & (q.T - 1);
             const int o = t * q.NS + n;
             if (n >= q.N) {
                 if (tl.B) tl.B[o] = 0.f;
                 if (tl.C) tl.C[o] = 0.f;
-                continue;
+                return;
             }
             const size_t idx = (size_t)n * q.L + t;
             if (tl.B) cp_async4(tl.B + o, srcB + idx);
             if (tl.C) cp_async4(tl.C + o, srcC + idx);
-        }
+        });
     }
     cp_async_commit();
 }
@@ -433,13 +471,14 @@ VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, 
 // float32 data with cp.async (completes later; see cp_async_wait), half data converted through
 // registers. Positions past the chunk or the group get zeros. Whole float32 chunks without a
 // direction index map take stage_full, which with VEC copies rows of plain tiles 16 bytes at a
-// time where tiles and sources allow (only kernels whose tiles have such rows compile it).
-template <int NT, int RPT, int TPR, bool VEC = false>
+// time where tiles and sources allow (only kernels whose tiles have such rows compile it). FT, FN:
+// the caller's compile-time chunk and block size (0: from the launch; see block_items).
+template <int NT, int RPT, int TPR, bool VEC = false, int FT = 0, int FN = 0>
 VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int tn, const Tiles& tl) {
     const bool asyncIn = p.itype == kF32;
     const bool asyncG = p.gtype == kF32;
     if (!p.cross && tn == q.T && asyncIn && (tl.g == nullptr || asyncG)) {
-        stage_full<NT, RPT, TPR, VEC>(p, q, t0, tl);
+        stage_full<NT, RPT, TPR, VEC, FT, FN>(p, q, t0, tl);
         return;
     }
     const int rs = tl.rs ? tl.rs : q.TP;
@@ -1145,7 +1184,9 @@ VM_DEV void form_records(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn
             out[t] = make_float4(f[0], f[1], f[2], f[3]);
         };
         if (q.T >= 4 * TPR) {
-            for (int t = 4 * q.sg; t < q.T; t += 4 * TPR) {
+            // q.T / (4 TPR) quads per lane (powers of two)
+            for (int k = 0; k < q.T / (4 * TPR); ++k) {
+                const int t = 4 * (q.sg + k * TPR);
                 const float4 dv = *reinterpret_cast<const float4*>(d + t);
                 const float4 gv = *reinterpret_cast<const float4*>(g + t);
                 const float4 uv = *reinterpret_cast<const float4*>(u + t);
@@ -1153,6 +1194,11 @@ VM_DEV void form_records(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn
                 record(t + 1, dv.y, gv.y, uv.y);
                 record(t + 2, dv.z, gv.z, uv.z);
                 record(t + 3, dv.w, gv.w, uv.w);
+            }
+        } else if (q.T % TPR == 0) {
+            for (int k = 0; k < q.T / TPR; ++k) {
+                const int t = q.sg + k * TPR;
+                record(t, d[t], g[t], u[t]);
             }
         } else {
             for (int t = q.sg; t < q.T; t += TPR) record(t, d[t], g[t], u[t]);
@@ -1384,12 +1430,16 @@ VM_DEV void reverse_carry(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int r
 // ahead. The stage-1 configuration (64 rows, 4 states x 4 lanes) needs 54.5 KB: four blocks per
 // SM, which made its kernel 10 % faster on an H100 than three (a second set of row tiles, 60.5
 // KB, kept the staging a whole chunk ahead but left room for three).
-template <int NT, int RPT, int TPR>
+template <int NT, int RPT, int TPR, int FT = 0, int FN = 0>
 VM_DEV void bwd_body(const ScanParams& p) {
     using Part = BwdPartials<NT, TPR>;
     using States = ThreadSlots<RPT * NT>;
     static_assert(Part::VS <= RPT * NT, "a step's partials fit in the state slot it frees");
-    const Geo<NT, RPT, TPR> q(p);
+    static_assert((FT == 0) == (FN == 0), "the chunk and the block size are fixed together");
+    const Geo<NT, RPT, TPR> q(p, FT, FT ? Log2<FT ? FT : 1>::value : 0, FN);
+    // item counts of the block-wide per-chunk loops when they are compile-time (else 0)
+    constexpr int kRowSteps = FT ? FN / TPR * RPT * FT : 0;  // rows x steps of a chunk
+    constexpr int kSums = 2 * NT * TPR * FT;                 // (dB, dC) x states x steps
     VM_SMEM(smem);
     const int nwarps = q.nthr / 32;
     const int plTile = align4(q.R * q.T);
@@ -1484,8 +1534,8 @@ VM_DEV void bwd_body(const ScanParams& p) {
     const int cFirst = q.tBegin >> q.logT;
     const int cLast = (q.tEnd - 1) >> q.logT;
     const int nck = cLast - cFirst + 1;
-    stage<NT, RPT, TPR, true>(p, q, cLast << q.logT, min(q.T, q.tEnd - (cLast << q.logT)),
-                              tiles(0));
+    stage<NT, RPT, TPR, true, FT, FN>(p, q, cLast << q.logT,
+                                      min(q.T, q.tEnd - (cLast << q.logT)), tiles(0));
     if (ckAsync) fetchCk(cLast);
     for (int k = 0; k < nck; ++k) {
         const int ci = cLast - k;
@@ -1526,7 +1576,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             // every row's tiles are read: the next chunk's staging may overwrite them while this
             // one is rescanned and walked
             __syncthreads();
-            if (more) stage<NT, RPT, TPR, true>(p, q, t0 - q.T, q.T, tiles(k + 1));
+            if (more) stage<NT, RPT, TPR, true, FT, FN>(p, q, t0 - q.T, q.T, tiles(k + 1));
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
@@ -1621,23 +1671,21 @@ VM_DEV void bwd_body(const ScanParams& p) {
             if (vecD && tn == q.T) {
                 // four steps of a row per item: two 16-byte stores
                 const int qshift = q.logT - 2;
-                for (int i = q.tid; i < (q.R << qshift); i += q.nthr) {
+                block_items<kRowSteps / 4, FN>(q.tid, q.nthr, q.R << qshift, [&](int i) {
                     const int r = i >> qshift;
                     const int t = 4 * (i & ((1 << qshift) - 1));
-                    if (r >= rows) continue;
+                    if (r >= rows) return;
                     const float* a = rec + 4 * (r * q.TP + t) + kRecU;
                     const float2 v0 = *reinterpret_cast<const float2*>(a);
                     const float2 v1 = *reinterpret_cast<const float2*>(a + 4);
                     const float2 v2 = *reinterpret_cast<const float2*>(a + 8);
                     const float2 v3 = *reinterpret_cast<const float2*>(a + 12);
                     const size_t idx = first + (size_t)r * q.L + t;
-                    *reinterpret_cast<float4*>(static_cast<float*>(p.du) + idx) =
-                            make_float4(v0.x, v1.x, v2.x, v3.x);
-                    *reinterpret_cast<float4*>(static_cast<float*>(p.ddelta) + idx) =
-                            make_float4(v0.y, v1.y, v2.y, v3.y);
-                }
+                    store16(static_cast<float*>(p.du) + idx, v0.x, v1.x, v2.x, v3.x);
+                    store16(static_cast<float*>(p.ddelta) + idx, v0.y, v1.y, v2.y, v3.y);
+                });
             } else {
-                for (int i = q.tid; i < total; i += q.nthr) {
+                block_items<kRowSteps, FN>(q.tid, q.nthr, total, [&](int i) {
                     const int r = i >> q.logT;
                     const int t = i & (q.T - 1);
                     if (r < rows && t < tn) {
@@ -1652,7 +1700,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
                             st(p.ddelta, idx, v.y, p.gradType);
                         }
                     }
-                }
+                });
             }
         }
         // dB, dC of the chunk. Value qi (dB_j, then dC_j, j < NT) of the lanes with state slice sg
@@ -1663,7 +1711,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             constexpr int TB = Log2<TPR>::value;
             constexpr int SLICES = Part::V / Part::VS;
             const int items = (q.T * SLICES * TPR) * Part::VS;
-            for (int i = q.tid; i < items; i += q.nthr) {
+            block_items<kSums, FN>(q.tid, q.nthr, items, [&](int i) {
                 int rest = i;
                 const int vi = rest % Part::VS;
                 rest /= Part::VS;
@@ -1683,12 +1731,12 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 const int qq = qi / NT;
                 const int n = sg * NT + qi % NT;
                 sSum[(qq * q.NP + n) * q.T + t] = acc;
-            }
+            });
         }
         __syncthreads();
         {
             const int total = (2 * q.NP) << q.logT;
-            for (int i = q.tid; i < total; i += q.nthr) {
+            block_items<kSums, FN>(q.tid, q.nthr, total, [&](int i) {
                 const int t = i & (q.T - 1);
                 const int qn = i >> q.logT;
                 const int qq = qn / q.NP;
@@ -1698,7 +1746,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
                     atomicAdd(dst + ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + t0 + t,
                               sSum[i]);
                 }
-            }
+            });
         }
         // the next chunk's first barrier orders these reads of sSum before its writes; its
         // staging into the buffer read above starts after the barrier above
@@ -1725,6 +1773,29 @@ VM_DEV void bwd_body(const ScanParams& p) {
     }
 }
 
+
+// The backward configurations the autotuner picks for N = 16 (16 states over 4 or 2 lanes) get
+// a second copy of the backward compiled for their usual launch -- chunks of 8 steps, 128
+// threads -- with both known at compile time: the per-chunk loops (staging, records, du/ddelta,
+// the dB/dC sums and their atomic additions) then have fixed trip counts and the tile offsets
+// are constants. Other launches take the general copy.
+template <int NT, int RPT, int TPR>
+struct BwdFixed {
+    static constexpr bool on = NT * TPR == 16 && (TPR == 4 || TPR == 2) && RPT * NT <= 8;
+    static constexpr int chunk = 8, threads = 128;
+};
+
+template <int NT, int RPT, int TPR>
+VM_DEV void bwd_entry(const ScanParams& p) {
+    using F = BwdFixed<NT, RPT, TPR>;
+    if constexpr (F::on) {
+        if (p.chunk == F::chunk && blockDim.x == F::threads) {
+            bwd_body<NT, RPT, TPR, F::chunk, F::threads>(p);
+            return;
+        }
+    }
+    bwd_body<NT, RPT, TPR>(p);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Warp-per-row layout for N = 1 ("time lanes"): the 32 lanes of a warp split time instead of
@@ -2252,9 +2323,9 @@ VM_KERNEL void ss_zero(const vmscan::ScanParams p) {
 // rows per thread, threads per row); fwds is the state-only forward (local and checkpoint passes),
 // fwdc the final-mode forward that also saves the backward's chunk states (its own kernel: the
 // stores cost the plain forward up to 25 registers otherwise), fwdx the forward of the fused
-// cross-scan. The Java launch-config table lists exactly these combinations. FWD_REGS: an optional
-// register cap (VM_MAXNREG) on the plain forward.
-#define VM_INSTANTIATE_REGS(NT, RPT, TPR, FWD_REGS)                                      \
+// cross-scan. The Java launch-config table lists exactly these combinations. FWD_REGS, BWD_REGS:
+// optional register caps (VM_MAXNREG) on the plain forward and on the backward.
+#define VM_INSTANTIATE_REGS(NT, RPT, TPR, FWD_REGS, BWD_REGS)                                \
     VM_KERNEL void FWD_REGS ss_fwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {    \
         vmscan::fwd_stream_body<NT, RPT, TPR, true>(p);                                  \
     }                                                                                    \
@@ -2270,12 +2341,12 @@ VM_KERNEL void ss_zero(const vmscan::ScanParams p) {
     VM_KERNEL void ss_bwdlocal_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {        \
         vmscan::bwd_local_body<NT, RPT, TPR>(p);                                         \
     }                                                                                    \
-    VM_KERNEL void ss_bwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {             \
-        vmscan::bwd_body<NT, RPT, TPR>(p);                                               \
+    VM_KERNEL void BWD_REGS ss_bwd_##NT##_##RPT##_##TPR(const vmscan::ScanParams p) {    \
+        vmscan::bwd_entry<NT, RPT, TPR>(p);                                              \
     }
 
 // Without register caps: the compiler's own allocation.
-#define VM_INSTANTIATE(NT, RPT, TPR) VM_INSTANTIATE_REGS(NT, RPT, TPR, )
+#define VM_INSTANTIATE(NT, RPT, TPR) VM_INSTANTIATE_REGS(NT, RPT, TPR, , )
 
 // The set below must match LaunchConfigs.KERNELS: all rows-per-thread variants where they fit in
 // registers without spilling; one row per thread for N > 16.
@@ -2308,8 +2379,11 @@ VM_INSTANTIATE_ROWS(4, 2)
 // 80 registers (79 without spills, from 105) it fits six blocks of 128 threads per SM instead of
 // four, 5 % faster at v0-T stage 1 and 8 % at stage 3 on an H100 (docs/BENCHMARKS.md). A cap of
 // 72 (16 bytes of spills) and one of 96 on the saving forward (from 108) measured no better.
-VM_INSTANTIATE_REGS(4, 1, 4, VM_MAXNREG(80))
-VM_INSTANTIATE(4, 2, 4)
+VM_INSTANTIATE_REGS(4, 1, 4, VM_MAXNREG(80), )
+// 4 states x 4 lanes, two rows per thread, the autotuner's backward for N = 16: capped at 128
+// registers, which its fixed-geometry copy (bwd_entry) would exceed (162: three blocks per SM
+// instead of four, slower on an H100).
+VM_INSTANTIATE_REGS(4, 2, 4, , VM_MAXNREG(128))
 VM_INSTANTIATE(4, 4, 4)
 VM_INSTANTIATE(16, 1, 1)
 VM_INSTANTIATE(16, 2, 1)

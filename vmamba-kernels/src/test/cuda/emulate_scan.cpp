@@ -745,6 +745,17 @@ int main() {
         Problem wider = make(1, 1, 3, 256, 9, true, true, true, rng);
         check_plain(wider, Cfg{16, 1, 16, 4, 4, 0});
     }
+    // the backward copy compiled for chunks of 8 steps and 128 threads (4 states x 4 lanes with
+    // one or two rows per thread, 8 states x 2 lanes): a partial second row tile, vector rows
+    // (L % 4 == 0) with and without spans, element rows with a partial last chunk
+    {
+        std::mt19937 rng(17);
+        Problem v = make(2, 2, 70, 16, 48, true, true, true, rng);
+        for (Cfg c : {Cfg{4, 2, 4, 32, 8, 0}, Cfg{4, 1, 4, 32, 8, 2}, Cfg{8, 1, 2, 64, 8, 3}})
+            check_plain(v, c);
+        Problem e = make(1, 2, 33, 16, 45, true, false, true, rng);
+        for (Cfg c : {Cfg{4, 2, 4, 32, 8, 2}, Cfg{8, 1, 2, 64, 8, 0}}) check_plain(e, c);
+    }
     // vector (L % 4 == 0) streaming paths
     {
         Problem v = make(2, 2, 3, 16, 64, true, true, true, rng);
