@@ -297,6 +297,15 @@ struct Geo {
     VM_DEV size_t rowIndex(int c) const { return (size_t)b * C + c; }
 };
 
+// v unchanged, but unknown to the compiler from here on (it cannot fold it into constants or
+// hoist what is computed from it out of the loop it is called in).
+VM_DEV int opaque(int v) {
+#ifndef VMAMBA_HOST_EMULATION
+    asm("" : "+r"(v));
+#endif
+    return v;
+}
+
 VM_DEV void require(bool ok) {
     if (!ok) {
 #ifndef VMAMBA_HOST_EMULATION
@@ -1543,6 +1552,18 @@ VM_DEV void bwd_body(const ScanParams& p) {
         const int tn = min(q.T, q.tEnd - t0);
         const bool more = k + 1 < nck;
         const Tiles cur = tiles(k);
+        // The per-chunk work below addresses with a copy of the geometry whose thread and block
+        // indices are recomputed every chunk: otherwise the compiler keeps its addresses live
+        // in registers across the reverse walk, which then has fewer for its own loads.
+        Geo<NT, RPT, TPR> qc = q;
+        if constexpr (FT != 0) {
+            qc.tid = opaque(q.tid);
+            qc.rt = qc.tid / TPR;
+            qc.sg = qc.tid % TPR;
+            qc.tile = opaque(q.tile);
+            qc.g = opaque(q.g);
+            qc.b = opaque(q.b);
+        }
         // this thread's records of step 0 of each of its rows
         float* myRec[RPT];
 #pragma unroll
@@ -1572,11 +1593,11 @@ VM_DEV void bwd_body(const ScanParams& p) {
             }
             sH.store(0, hc);
             __syncthreads();
-            form_records(p, q, tn, biasRow, cur, rec);
+            form_records(p, qc, tn, biasRow, cur, rec);
             // every row's tiles are read: the next chunk's staging may overwrite them while this
             // one is rescanned and walked
             __syncthreads();
-            if (more) stage<NT, RPT, TPR, true, FT, FN>(p, q, t0 - q.T, q.T, tiles(k + 1));
+            if (more) stage<NT, RPT, TPR, true, FT, FN>(p, qc, t0 - q.T, q.T, tiles(k + 1));
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
@@ -1664,34 +1685,34 @@ VM_DEV void bwd_body(const ScanParams& p) {
 
         // du, ddelta: the block's rows are consecutive rows of (Bt, C, L)
         {
-            const int total = q.R << q.logT;
-            const int rows = min(q.R, q.Dg - q.tile * q.R);
-            const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
+            const int total = qc.R << qc.logT;
+            const int rows = min(qc.R, qc.Dg - qc.tile * qc.R);
+            const size_t first = qc.rowIndex(qc.g * qc.Dg + qc.tile * qc.R) * qc.L + t0;
             const bool f32 = p.gradType == kF32;
-            if (vecD && tn == q.T) {
+            if (vecD && tn == qc.T) {
                 // four steps of a row per item: two 16-byte stores
-                const int qshift = q.logT - 2;
-                block_items<kRowSteps / 4, FN>(q.tid, q.nthr, q.R << qshift, [&](int i) {
+                const int qshift = qc.logT - 2;
+                block_items<kRowSteps / 4, FN>(qc.tid, qc.nthr, qc.R << qshift, [&](int i) {
                     const int r = i >> qshift;
                     const int t = 4 * (i & ((1 << qshift) - 1));
                     if (r >= rows) return;
-                    const float* a = rec + 4 * (r * q.TP + t) + kRecU;
+                    const float* a = rec + 4 * (r * qc.TP + t) + kRecU;
                     const float2 v0 = *reinterpret_cast<const float2*>(a);
                     const float2 v1 = *reinterpret_cast<const float2*>(a + 4);
                     const float2 v2 = *reinterpret_cast<const float2*>(a + 8);
                     const float2 v3 = *reinterpret_cast<const float2*>(a + 12);
-                    const size_t idx = first + (size_t)r * q.L + t;
+                    const size_t idx = first + (size_t)r * qc.L + t;
                     store16(static_cast<float*>(p.du) + idx, v0.x, v1.x, v2.x, v3.x);
                     store16(static_cast<float*>(p.ddelta) + idx, v0.y, v1.y, v2.y, v3.y);
                 });
             } else {
-                block_items<kRowSteps, FN>(q.tid, q.nthr, total, [&](int i) {
-                    const int r = i >> q.logT;
-                    const int t = i & (q.T - 1);
+                block_items<kRowSteps, FN>(qc.tid, qc.nthr, total, [&](int i) {
+                    const int r = i >> qc.logT;
+                    const int t = i & (qc.T - 1);
                     if (r < rows && t < tn) {
-                        const size_t idx = first + (size_t)r * q.L + t;
+                        const size_t idx = first + (size_t)r * qc.L + t;
                         const float2 v =
-                                *reinterpret_cast<const float2*>(rec + 4 * (r * q.TP + t) + kRecU);
+                                *reinterpret_cast<const float2*>(rec + 4 * (r * qc.TP + t) + kRecU);
                         if (f32) {
                             static_cast<float*>(p.du)[idx] = v.x;
                             static_cast<float*>(p.ddelta)[idx] = v.y;
@@ -1710,8 +1731,8 @@ VM_DEV void bwd_body(const ScanParams& p) {
         {
             constexpr int TB = Log2<TPR>::value;
             constexpr int SLICES = Part::V / Part::VS;
-            const int items = (q.T * SLICES * TPR) * Part::VS;
-            block_items<kSums, FN>(q.tid, q.nthr, items, [&](int i) {
+            const int items = (qc.T * SLICES * TPR) * Part::VS;
+            block_items<kSums, FN>(qc.tid, qc.nthr, items, [&](int i) {
                 int rest = i;
                 const int vi = rest % Part::VS;
                 rest /= Part::VS;
@@ -1730,20 +1751,20 @@ VM_DEV void bwd_body(const ScanParams& p) {
                 const int qi = slice * Part::VS + vi;
                 const int qq = qi / NT;
                 const int n = sg * NT + qi % NT;
-                sSum[(qq * q.NP + n) * q.T + t] = acc;
+                sSum[(qq * qc.NP + n) * qc.T + t] = acc;
             });
         }
         __syncthreads();
         {
-            const int total = (2 * q.NP) << q.logT;
-            block_items<kSums, FN>(q.tid, q.nthr, total, [&](int i) {
-                const int t = i & (q.T - 1);
-                const int qn = i >> q.logT;
-                const int qq = qn / q.NP;
-                const int n = qn - qq * q.NP;
-                if (t < tn && n < q.N) {
+            const int total = (2 * qc.NP) << qc.logT;
+            block_items<kSums, FN>(qc.tid, qc.nthr, total, [&](int i) {
+                const int t = i & (qc.T - 1);
+                const int qn = i >> qc.logT;
+                const int qq = qn / qc.NP;
+                const int n = qn - qq * qc.NP;
+                if (t < tn && n < qc.N) {
                     float* dst = qq == 0 ? p.dB : p.dC;
-                    atomicAdd(dst + ((size_t)(q.b * q.G + q.g) * q.N + n) * q.L + t0 + t,
+                    atomicAdd(dst + ((size_t)(qc.b * qc.G + qc.g) * qc.N + n) * qc.L + t0 + t,
                               sSum[i]);
                 }
             });
