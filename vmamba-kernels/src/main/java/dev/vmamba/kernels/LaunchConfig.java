@@ -128,6 +128,35 @@ public record LaunchConfig(
         return slots >= 8 ? 4 : slots >= 4 ? 8 : 16;
     }
 
+    /** Chunk of the backward's compiled-in launch geometry (see {@link #fixedBackward}). */
+    static final int FIXED_BWD_CHUNK = 8;
+
+    /** Block size of the backward's compiled-in launch geometry (see {@link #fixedBackward}). */
+    static final int FIXED_BWD_THREADS = 128;
+
+    /**
+     * Whether the backward ({@code ss_bwd}) runs this configuration in its copy compiled for a
+     * fixed launch geometry: 16 padded states over 2 or 4 lanes with at most 8 state slots per
+     * thread (the autotuner's usual N = 16 choices), chunks of {@value #FIXED_BWD_CHUNK} steps and
+     * {@value #FIXED_BWD_THREADS} threads per block. That copy runs its per-chunk loops with fixed
+     * trip counts and constant offsets (5 – 7 % faster on an H100, docs/BENCHMARKS.md); every other
+     * configuration takes the general copy. Mirrors {@code BwdFixed} in {@code selective_scan.cu}.
+     *
+     * @param dState N
+     * @return whether the backward takes the fixed-geometry copy
+     */
+    public boolean fixedBackward(int dState) {
+        if (warpPerRow()) {
+            return false;
+        }
+        int tpr = threadsPerRow(dState);
+        return statesPerThread * tpr == 16
+                && (tpr == 2 || tpr == 4)
+                && nrows * statesPerThread <= 8
+                && chunk == FIXED_BWD_CHUNK
+                && blockThreads(dState) == FIXED_BWD_THREADS;
+    }
+
     /**
      * Lanes per channel row for a state size.
      *

@@ -119,13 +119,16 @@ public final class ScanAutotuner {
             throw new IllegalArgumentException(
                     "no candidate configuration could launch for " + key);
         }
+        boolean fixed =
+                key.op() == ScanOp.BACKWARD && best.config().fixedBackward(key.shape().dState());
         LOG.info(
-                "autotuned {} {} {} on {} -> {} ({} ms, {} candidates)",
+                "autotuned {} {} {} on {} -> {}{} ({} ms, {} candidates)",
                 key.op(),
                 key.shape(),
                 key.types(),
                 CudaKernels.deviceName(key.device()),
                 best.config(),
+                fixed ? " (fixed-geometry copy)" : "",
                 String.format("%.4f", best.ms()),
                 candidates.size());
         cache.put(key, best.config());

@@ -403,6 +403,43 @@ class LaunchConfigTest {
         assertEquals(ScanParams.SIZE, p.bytes().length);
     }
 
+    @Test
+    void fixedBackwardMatchesTheKernelsTrait() throws IOException {
+        String src = Files.readString(SOURCE);
+        Matcher m =
+                Pattern.compile(
+                                "struct BwdFixed \\{\\s*static constexpr bool on = NT \\* TPR == 16"
+                                        + " && \\(TPR == 4 \\|\\| TPR == 2\\) && RPT \\* NT <= 8;"
+                                        + "\\s*static constexpr int chunk = (\\d+), threads = (\\d+);")
+                        .matcher(src);
+        assertTrue(m.find(), "BwdFixed in " + SOURCE + " changed: update fixedBackward");
+        assertEquals(LaunchConfig.FIXED_BWD_CHUNK, Integer.parseInt(m.group(1)));
+        assertEquals(LaunchConfig.FIXED_BWD_THREADS, Integer.parseInt(m.group(2)));
+
+        // 4 x 4 lanes with one or two rows, 8 x 2 with one: 32 or 64 row threads, 128 threads
+        assertTrue(new LaunchConfig(32, 2, 4, 8, 0).fixedBackward(16));
+        assertTrue(new LaunchConfig(32, 1, 4, 8, 3).fixedBackward(16));
+        assertTrue(new LaunchConfig(64, 1, 8, 8, 0).fixedBackward(16));
+        assertTrue(new LaunchConfig(32, 2, 4, 8, 0).fixedBackward(13), "N padded to 16");
+        assertFalse(new LaunchConfig(32, 2, 4, 16, 0).fixedBackward(16), "chunk 16");
+        assertFalse(new LaunchConfig(64, 2, 4, 8, 0).fixedBackward(16), "256 threads");
+        assertFalse(new LaunchConfig(32, 4, 4, 8, 0).fixedBackward(16), "16 state slots");
+        assertFalse(new LaunchConfig(64, 2, 8, 8, 0).fixedBackward(16), "16 state slots");
+        assertFalse(new LaunchConfig(128, 1, 16, 8, 0).fixedBackward(16), "one lane per row");
+        assertFalse(new LaunchConfig(16, 1, 2, 8, 0).fixedBackward(16), "8 lanes per row");
+        assertFalse(new LaunchConfig(64, 1, 2, 8, 0).fixedBackward(4), "N = 4");
+        assertFalse(LaunchConfig.warpPerRow(128, 1, 0).fixedBackward(1));
+    }
+
+    @ParameterizedTest(name = "B={0} C={1}")
+    @CsvSource({"128, 768, 3136", "128, 3072, 196", "1, 768, 3136"})
+    void heuristicN16BackwardTakesTheFixedCopy(int b, int c, int l) {
+        ScanShape s = new ScanShape(b, c, 4, 16, l);
+        LaunchConfig h =
+                LaunchConfigs.heuristic(ScanOp.BACKWARD, s, ScanTuning.AUTO, H100_SMS, H100_SMEM);
+        assertTrue(h.fixedBackward(16), h.toString());
+    }
+
     /** The call throws an IllegalArgumentException whose message names every fragment. */
     private static void assertRejected(Executable call, String... fragments) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
