@@ -718,7 +718,7 @@ int main() {
         check_plain(p, Cfg{1, 4, 1, 32, 16, 2});
         Problem q = make(1, 1, 7, 3, 20, true, true, false, rng);
         check_plain(q, Cfg{4, 1, 1, 32, 8, 0});
-        check_plain(q, Cfg{4, 2, 1, 32, 4, 1});
+        check_plain(q, Cfg{4, 2, 1, 32, 8, 1});
         check_plain(q, Cfg{4, 4, 1, 32, 4, 2});
         Problem r = make(2, 2, 3, 5, 19, true, true, true, rng, true);
         check_plain(r, Cfg{4, 1, 2, 32, 8, 0});
@@ -727,7 +727,7 @@ int main() {
         check_plain(s, Cfg{16, 1, 2, 16, 4, 0});
         Problem one = make(3, 2, 2, 4, 1, true, true, true, rng);
         check_plain(one, Cfg{4, 1, 1, 32, 8, 0});
-        check_plain(one, Cfg{4, 2, 1, 32, 4, 1});
+        check_plain(one, Cfg{4, 2, 1, 32, 8, 1});
     }
     // full blocks (every row of several warps real, two row tiles), two states per thread, and
     // the wide splits of large N (8 and 16 lanes per row); their own generator keeps the data
@@ -739,7 +739,7 @@ int main() {
         check_plain(f, Cfg{4, 1, 4, 32, 8, 1});
         Problem two = make(2, 1, 9, 2, 21, true, true, true, rng);
         check_plain(two, Cfg{2, 2, 1, 32, 8, 0});
-        check_plain(two, Cfg{2, 4, 1, 32, 4, 1});
+        check_plain(two, Cfg{2, 4, 1, 32, 8, 1});
         Problem wide = make(1, 1, 5, 100, 11, true, true, true, rng);
         check_plain(wide, Cfg{16, 1, 8, 8, 4, 0});
         Problem wider = make(1, 1, 3, 256, 9, true, true, true, rng);

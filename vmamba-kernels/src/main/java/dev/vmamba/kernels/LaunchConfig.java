@@ -118,14 +118,14 @@ public record LaunchConfig(
 
     /**
      * Time steps the streaming forward keeps per register group (the chunk must be a multiple): 16
-     * for fewer than 4 states per thread (memory-bound, more loads in flight), 8 below 8, else 4.
-     * Mirrors {@code stream_group} in {@code selective_scan.cu}.
+     * for fewer than 4 state slots per thread (states times rows; memory-bound, more loads in
+     * flight), 8 below 16, else 4. Mirrors {@code stream_group} in {@code selective_scan.cu}.
      *
      * @return steps per group
      */
     public int streamGroup() {
         int slots = statesPerThread * nrows;
-        return slots >= 8 ? 4 : slots >= 4 ? 8 : 16;
+        return slots >= 16 ? 4 : slots >= 4 ? 8 : 16;
     }
 
     /** Chunk of the backward's compiled-in launch geometry (see {@link #fixedBackward}). */

@@ -134,10 +134,37 @@ class LaunchConfigTest {
     }
 
     @Test
+    void streamGroupMatchesTheKernels() throws IOException {
+        String src = Files.readString(SOURCE);
+        Matcher m =
+                Pattern.compile(
+                                "constexpr int stream_group\\(int statesPerThread\\) \\{\\s*"
+                                        + "return statesPerThread >= (\\d+) \\? (\\d+) :"
+                                        + " statesPerThread >= (\\d+) \\? (\\d+) : (\\d+);")
+                        .matcher(src);
+        assertTrue(m.find(), "stream_group in " + SOURCE + " changed: update streamGroup");
+        int[] v = new int[5];
+        for (int i = 0; i < 5; i++) {
+            v[i] = Integer.parseInt(m.group(i + 1));
+        }
+        for (int nt : new int[] {1, 2, 4, 8, 16}) {
+            for (int nrows : new int[] {1, 2, 4}) {
+                int slots = nt * nrows;
+                int expected = slots >= v[0] ? v[1] : slots >= v[2] ? v[3] : v[4];
+                assertEquals(
+                        expected,
+                        new LaunchConfig(64, nrows, nt, 64, 0).streamGroup(),
+                        nt + " states x " + nrows + " rows");
+            }
+        }
+    }
+
+    @Test
     void chunkIsAMultipleOfTheRegisterGroup() {
         assertEquals(16, new LaunchConfig(64, 1, 1, 32, 0).streamGroup());
         assertEquals(8, new LaunchConfig(64, 1, 4, 32, 0).streamGroup());
-        assertEquals(4, new LaunchConfig(64, 2, 4, 32, 0).streamGroup());
+        assertEquals(8, new LaunchConfig(64, 1, 8, 32, 0).streamGroup());
+        assertEquals(4, new LaunchConfig(64, 2, 8, 32, 0).streamGroup());
         ScanShape s = new ScanShape(2, 8, 4, 1, 100);
         assertRejected(
                 () ->
