@@ -133,16 +133,26 @@ class LaunchConfigTest {
         assertTrue(5 * (bytes + 1024) > 228 * 1024);
     }
 
+    /**
+     * The first match of a construct of the kernel source that a Java class mirrors, failing with
+     * what to update when the source no longer has that form.
+     */
+    private static Matcher kernelSource(String regex, String construct, String mirror)
+            throws IOException {
+        Matcher m = Pattern.compile(regex).matcher(Files.readString(SOURCE));
+        assertTrue(m.find(), construct + " in " + SOURCE + " changed: update " + mirror);
+        return m;
+    }
+
     @Test
     void streamGroupMatchesTheKernels() throws IOException {
-        String src = Files.readString(SOURCE);
         Matcher m =
-                Pattern.compile(
-                                "constexpr int stream_group\\(int statesPerThread\\) \\{\\s*"
-                                        + "return statesPerThread >= (\\d+) \\? (\\d+) :"
-                                        + " statesPerThread >= (\\d+) \\? (\\d+) : (\\d+);")
-                        .matcher(src);
-        assertTrue(m.find(), "stream_group in " + SOURCE + " changed: update streamGroup");
+                kernelSource(
+                        "constexpr int stream_group\\(int statesPerThread\\) \\{\\s*"
+                                + "return statesPerThread >= (\\d+) \\? (\\d+) :"
+                                + " statesPerThread >= (\\d+) \\? (\\d+) : (\\d+);",
+                        "stream_group",
+                        "streamGroup");
         int[] v = new int[5];
         for (int i = 0; i < 5; i++) {
             v[i] = Integer.parseInt(m.group(i + 1));
@@ -432,14 +442,13 @@ class LaunchConfigTest {
 
     @Test
     void fixedBackwardMatchesTheKernelsTrait() throws IOException {
-        String src = Files.readString(SOURCE);
         Matcher m =
-                Pattern.compile(
-                                "struct BwdFixed \\{\\s*static constexpr bool on = NT \\* TPR == 16"
-                                        + " && \\(TPR == 4 \\|\\| TPR == 2\\) && RPT \\* NT <= 8;"
-                                        + "\\s*static constexpr int chunk = (\\d+), threads = (\\d+);")
-                        .matcher(src);
-        assertTrue(m.find(), "BwdFixed in " + SOURCE + " changed: update fixedBackward");
+                kernelSource(
+                        "struct BwdFixed \\{\\s*static constexpr bool on = NT \\* TPR == 16"
+                                + " && \\(TPR == 4 \\|\\| TPR == 2\\) && RPT \\* NT <= 8;"
+                                + "\\s*static constexpr int chunk = (\\d+), threads = (\\d+);",
+                        "BwdFixed",
+                        "fixedBackward");
         assertEquals(LaunchConfig.FIXED_BWD_CHUNK, Integer.parseInt(m.group(1)));
         assertEquals(LaunchConfig.FIXED_BWD_THREADS, Integer.parseInt(m.group(2)));
 
