@@ -249,6 +249,16 @@ VM_DEV unsigned dyn_smem_bytes() {
 #endif
 }
 
+// log2 of a power of two (folds to a constant for a constant argument)
+VM_DEV constexpr int log2_exact(int x) {
+    int r = 0;
+    while (x > 1) {
+        x >>= 1;
+        ++r;
+    }
+    return r;
+}
+
 // Block geometry shared by the kernels: which batch row, group, tile of rows and span a block
 // owns, and which row/state slice a thread owns.
 template <int NT, int RPT, int TPR>
@@ -256,10 +266,10 @@ struct Geo {
     int tid, nthr, RT, R, rt, sg, N, NP, NS, T, TP, logT, C, L, G, Dg, tile, g, b, span, tBegin,
         tEnd;
 
-    // fixT, fixLogT, fixThreads: the chunk, its log2 and the block size when the caller knows them
-    // at compile time (the launch then has exactly these), so that the index arithmetic and the
-    // block-wide loops built on them fold; 0: from the launch.
-    VM_DEV explicit Geo(const ScanParams& p, int fixT = 0, int fixLogT = 0, int fixThreads = 0) {
+    // fixT, fixThreads: the chunk and the block size when the caller knows them at compile time
+    // (the launch then has exactly these), so that the index arithmetic and the block-wide loops
+    // built on them fold; 0: from the launch.
+    VM_DEV explicit Geo(const ScanParams& p, int fixT = 0, int fixThreads = 0) {
         tid = threadIdx.x;
         nthr = fixThreads ? fixThreads : (int)blockDim.x;
         RT = nthr / TPR;
@@ -271,7 +281,7 @@ struct Geo {
         NS = bc_stride<NT>(NP);
         T = fixT ? fixT : p.chunk;
         TP = T + 1;
-        logT = fixT ? fixLogT : p.chunkShift;
+        logT = fixT ? log2_exact(fixT) : p.chunkShift;
         C = p.channels;
         L = p.length;
         G = p.groups;
@@ -385,6 +395,9 @@ struct Tiles {
     float* C;
     int es = 1;  // floats between the elements of a row tile (4: interleaved records)
     int rs = 0;  // elements between the rows of a row tile; 0: the chunk's padded stride T + 1
+
+    // elements between the rows of a row tile, given the chunk's padded stride
+    VM_DEV int rowStride(int paddedT) const { return rs ? rs : paddedT; }
 };
 
 // The items i = tid, tid + nthr, ... < total of a block-wide loop, each given to f. With a
@@ -411,7 +424,7 @@ template <int NT, int RPT, int TPR, bool VEC, int FT = 0, int FN = 0>
 VM_DEV void stage_full(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, const Tiles& tl) {
     // item counts of the loops below when the chunk (FT) and block size (FN) are compile-time
     constexpr int kRows = FT ? FN / TPR * RPT : 0;
-    const int rs = tl.rs ? tl.rs : q.TP;
+    const int rs = tl.rowStride(q.TP);
     if (tl.u || tl.d || tl.g) {
         const int rows = min(q.R, q.Dg - q.tile * q.R);  // real rows of this tile
         const size_t first = q.rowIndex(q.g * q.Dg + q.tile * q.R) * q.L + t0;
@@ -490,7 +503,7 @@ VM_DEV void stage(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int t0, int t
         stage_full<NT, RPT, TPR, VEC, FT, FN>(p, q, t0, tl);
         return;
     }
-    const int rs = tl.rs ? tl.rs : q.TP;
+    const int rs = tl.rowStride(q.TP);
     const int total = q.R << q.logT;
     for (int i = q.tid; i < total; i += q.nthr) {
         const int r = i >> q.logT;
@@ -1172,8 +1185,8 @@ constexpr int kRecD = 0, kRecG = 1, kRecU = 2, kRecZ = 3;
 // staged plain (R x T) tiles of raw delta, dy and u: Δ = softplus(delta + bias) once per element
 // (steps past tn and rows past Dg get zeros). Lane sg of a row forms the quads of steps from
 // 4 sg, 4 (sg + TPR), ... with 16-byte reads of the tiles when the chunk has a quad for each of
-// the row's lanes, otherwise the steps sg, sg + TPR, ...; one 16-byte write per record. Only the
-// row's lanes read the records before the next block barrier, so a warp barrier orders them.
+// the row's lanes, otherwise the steps sg, sg + TPR, ...; one 16-byte write per record. The
+// caller's next block barrier orders these writes before the records are read.
 template <int NT, int RPT, int TPR>
 VM_DEV void form_records(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn,
                          const float (&bias)[RPT], const Tiles& pl, float* rec) {
@@ -1209,6 +1222,8 @@ VM_DEV void form_records(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn
                 record(t + 3, dv.w, gv.w, uv.w);
             }
         } else if (q.T % TPR == 0) {
+            // the general loop below with its trip count made plain (q.T / TPR for every lane),
+            // so that the fixed-geometry copy unrolls it
             for (int k = 0; k < q.T / TPR; ++k) {
                 const int t = q.sg + k * TPR;
                 record(t, d[t], g[t], u[t]);
@@ -1217,7 +1232,6 @@ VM_DEV void form_records(const ScanParams& p, const Geo<NT, RPT, TPR>& q, int tn
             for (int t = q.sg; t < q.T; t += TPR) record(t, d[t], g[t], u[t]);
         }
     }
-    if constexpr (TPR > 1) VM_SYNCWARP();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1449,7 +1463,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
     using States = ThreadSlots<RPT * NT>;
     static_assert(Part::VS <= RPT * NT, "a step's partials fit in the state slot it frees");
     static_assert((FT == 0) == (FN == 0), "the chunk and the block size are fixed together");
-    const Geo<NT, RPT, TPR> q(p, FT, FT ? Log2<FT ? FT : 1>::value : 0, FN);
+    const Geo<NT, RPT, TPR> q(p, FT, FN);
     // item counts of the block-wide per-chunk loops when they are compile-time (else 0)
     constexpr int kRowSteps = FT ? FN / TPR * RPT * FT : 0;  // rows x steps of a chunk
     constexpr int kSums = 2 * NT * TPR * FT;                 // (dB, dC) x states x steps
@@ -1601,7 +1615,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
             // every row's tiles are read: the next chunk's staging may overwrite them while this
             // one is rescanned and walked
             __syncthreads();
-            if (more) stage<NT, RPT, TPR, true, FT, FN>(p, qc, t0 - q.T, q.T, tiles(k + 1));
+            if (more) stage<NT, RPT, TPR, true, FT, FN>(p, qc, t0 - qc.T, qc.T, tiles(k + 1));
 
             // forward rescan of the chunk: slot t + 1 holds h_t (t < tn - 1)
             for (int t = 0; t < tn; ++t) {
