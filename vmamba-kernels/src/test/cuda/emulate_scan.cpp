@@ -448,7 +448,10 @@ struct Grads {
 };
 
 // backward plan; with `saved` (checkpoints from the forward) the state passes are skipped
-static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* saved = nullptr) {
+// localScale > 1: the reverse local pass runs chunks that many times the backward's over the same
+// spans (the span's length must be a whole number of them)
+static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* saved = nullptr,
+                     int localScale = 1) {
     const int nthr = c.rowThreads * c.tpr;
     // the backward computes its checkpoints itself
     const bool own = c.time && !c.globalCkpt && saved == nullptr;
@@ -507,15 +510,21 @@ static void backward(Problem& p, Cfg c, Grads& gr, const std::vector<float>* sav
         lam.assign((size_t)p.Bt * C * nSpans * N, NAN);
         sumS.assign((size_t)p.Bt * C * nSpans, NAN);
         mu.assign(lam.size(), NAN);
-        ScanParams bl = base_params(p, c, nthr);
+        Cfg lc = c;
+        lc.chunk *= localScale;
+        if (span % localScale != 0) {
+            std::printf("invalid local scale\n");
+            std::abort();
+        }
+        ScanParams bl = base_params(p, lc, nthr);
         bl.dy = p.dy.data();
         bl.gtype = 0;
-        bl.spanChunks = span;
+        bl.spanChunks = span / localScale;
         bl.nSpans = nSpans;
-        bl.nChunks = nChunks;
+        bl.nChunks = (L + lc.chunk - 1) / lc.chunk;
         bl.hEnd = lam.data();
         bl.sumDelta = sumS.data();
-        launch(k.bwdlocal, gx, nSpans, nthr, smem_bytes("bwdlocal", c, nthr), bl);
+        launch(k.bwdlocal, gx, nSpans, nthr, smem_bytes("bwdlocal", lc, nthr), bl);
         if (c.time) {
             bl.ckpt = mu.data();
             bl.reverse = 1;
@@ -587,6 +596,16 @@ static void check_plain(Problem& p, Cfg c, bool bwd = true) {
 
 // training plan: a forward with configuration `fc` also saves the checkpoints of the backward's
 // configuration `bc`; the backward then starts from them instead of its state passes
+// the recomputing backward with its reverse local pass in chunks `scale` times the backward's over
+// the same spans: a span's reverse results depend on the span only, not on how it is staged
+static void check_local_scale(Problem& p, Cfg c, int scale) {
+    std::printf("reverse pass in chunks x%d: %s\n", scale, name(p, c).c_str());
+    Ref r = reference(p);
+    Grads g;
+    backward(p, c, g, nullptr, scale);
+    expect_grads(p, g, r);
+}
+
 static void check_saved(Problem& p, Cfg fc, Cfg bc) {
     std::printf("saved: forward %s\n", name(p, fc).c_str());
     std::printf("       backward %s\n", name(p, bc).c_str());
@@ -798,6 +817,15 @@ int main() {
         Problem t = make(2, 2, 3, 1, 300, true, true, true, rng);
         check_saved(t, Cfg{1, 2, 1, 64, 128, 0, true}, Cfg{1, 1, 1, 64, 128, 0, true});
         check_saved(t, Cfg{1, 1, 1, 64, 128, 1, true}, Cfg{1, 2, 1, 32, 128, 2, true});
+    }
+    // reverse local passes in longer chunks than their backward's, over the same spans (the last
+    // one partial), one and two rows per thread
+    {
+        std::mt19937 rng(23);
+        Problem q = make(1, 2, 40, 16, 203, true, true, true, rng);
+        check_local_scale(q, Cfg{4, 2, 4, 32, 8, 4}, 2);
+        check_local_scale(q, Cfg{8, 1, 2, 64, 8, 2}, 2);
+        check_local_scale(q, Cfg{4, 1, 4, 32, 8, 6}, 2);
     }
     // fused cross-scan forward, all modes, H != W, plain and split
     check_cross(1, 2, 3, 4, 3, 5, Cfg{4, 1, 1, 32, 4, 0}, rng);
