@@ -293,7 +293,13 @@ public final class SelectiveScanKernels {
                         spanned.copy()
                                 .set(Ptr.H_END, ws.address(4))
                                 .set(Ptr.SUM_DELTA, ws.address(5));
-                launchBackward(dev, "ss_bwdlocal_", LaunchConfig.Kind.BWD_LOCAL, config, s, bl);
+                LaunchConfig lc = localReverseConfig(config, l, dev.maxSharedBytes(), n);
+                ScanParams blc =
+                        bl.copy()
+                                .set(Int.SPAN_CHUNKS, lc.spanChunksFor(l))
+                                .set(Int.N_CHUNKS, lc.chunks(l));
+                setChunk(blc, lc);
+                launchBackward(dev, "ss_bwdlocal_", LaunchConfig.Kind.BWD_LOCAL, lc, s, blc);
                 if (!chainsItself) {
                     mu = ws.address(6);
                     combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
@@ -325,6 +331,45 @@ public final class SelectiveScanKernels {
             }
             return withProjectionType(out, in.b().getDataType());
         }
+    }
+
+    /** Longest chunk the local reverse pass is given by {@link #localReverseConfig}. */
+    static final int LOCAL_REVERSE_MAX_CHUNK = 64;
+
+    /**
+     * The launch configuration of the backward's local reverse pass ({@code ss_bwdlocal}): the
+     * backward's, or, where a span holds an even number of its chunks, the same spans cut into half
+     * as many chunks of twice the steps (up to {@link #LOCAL_REVERSE_MAX_CHUNK}). The pass only
+     * sums each span's λ contributions and step sizes, so its chunk is free; longer chunks halve
+     * its per-chunk staging and barriers (the batch-1 backward back to back 3 – 7 % faster on an
+     * H100, docs/BENCHMARKS.md). The spans, and with them the carries the backward reads, are
+     * unchanged.
+     *
+     * @param config the backward's configuration
+     * @param length L
+     * @param maxSharedBytes dynamic shared memory a block may use
+     * @param dState N
+     * @return the configuration to launch the local reverse pass with
+     */
+    static LaunchConfig localReverseConfig(
+            LaunchConfig config, int length, int maxSharedBytes, int dState) {
+        int span = config.spanChunksFor(length);
+        if (config.warpPerRow()
+                || config.spans(length) == 1
+                || span % 2 != 0
+                || 2 * config.chunk() > LOCAL_REVERSE_MAX_CHUNK) {
+            return config;
+        }
+        LaunchConfig doubled =
+                new LaunchConfig(
+                        config.rowThreads(),
+                        config.nrows(),
+                        config.statesPerThread(),
+                        2 * config.chunk(),
+                        span / 2);
+        return doubled.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, dState, length) <= maxSharedBytes
+                ? doubled
+                : config;
     }
 
     /**

@@ -66,6 +66,16 @@ class CudaChunkStatesTest {
                         batch1,
                         new LaunchConfig(32, 1, 8, 16, 4),
                         new LaunchConfig(16, 1, 4, 8, 9)),
+                // spans of an even number of backward chunks: the local reverse pass runs them
+                // as half as many chunks of twice the steps (last span partial), one and two rows
+                Arguments.of(
+                        batch1,
+                        new LaunchConfig(32, 1, 8, 16, 4),
+                        new LaunchConfig(16, 1, 4, 8, 10)),
+                Arguments.of(
+                        batch1,
+                        new LaunchConfig(32, 1, 8, 16, 4),
+                        new LaunchConfig(16, 2, 4, 8, 4)),
                 // forward in spans, backward in one pass with a longer chunk
                 Arguments.of(
                         batch1,

@@ -37,6 +37,42 @@ class LaunchConfigTest {
     }
 
     @Test
+    void localReversePassDoublesTheChunkOfEvenSpansOverTheSameSpans() {
+        LaunchConfig even = new LaunchConfig(16, 1, 4, 8, 10);
+        LaunchConfig doubled = SelectiveScanKernels.localReverseConfig(even, 3136, H100_SMEM, 16);
+        assertEquals(new LaunchConfig(16, 1, 4, 16, 5), doubled);
+        java.util.Random random = new java.util.Random(27);
+        for (int i = 0; i < 200; i++) {
+            int length = 1 + random.nextInt(5000);
+            LaunchConfig c =
+                    new LaunchConfig(
+                            16,
+                            1 << random.nextInt(2),
+                            4,
+                            4 << random.nextInt(4),
+                            2 + random.nextInt(12));
+            LaunchConfig lc = SelectiveScanKernels.localReverseConfig(c, length, H100_SMEM, 16);
+            // the carries the backward reads lie on the same span boundaries
+            assertEquals(c.spans(length), lc.spans(length), c + " at L = " + length);
+            assertEquals(
+                    (long) c.spanChunksFor(length) * c.chunk(),
+                    (long) lc.spanChunksFor(length) * lc.chunk(),
+                    c + " at L = " + length);
+        }
+        // kept: odd spans, one span, chunks already at the limit, warp per row, too little memory
+        LaunchConfig odd = new LaunchConfig(16, 1, 4, 8, 9);
+        assertEquals(odd, SelectiveScanKernels.localReverseConfig(odd, 3136, H100_SMEM, 16));
+        assertEquals(even, SelectiveScanKernels.localReverseConfig(even, 40, H100_SMEM, 16));
+        LaunchConfig longChunk = new LaunchConfig(16, 1, 4, 64, 2);
+        assertEquals(
+                longChunk, SelectiveScanKernels.localReverseConfig(longChunk, 3136, H100_SMEM, 16));
+        LaunchConfig warp = LaunchConfig.warpPerRow(128, 1, 4);
+        assertEquals(warp, SelectiveScanKernels.localReverseConfig(warp, 3136, H100_SMEM, 1));
+        int tight = even.sharedBytes(LaunchConfig.Kind.BWD_LOCAL, 16, 3136);
+        assertEquals(even, SelectiveScanKernels.localReverseConfig(even, 3136, tight, 16));
+    }
+
+    @Test
     void derivedSizes() {
         LaunchConfig c = new LaunchConfig(32, 2, 4, 16, 0);
         assertEquals(4, c.threadsPerRow(16));
