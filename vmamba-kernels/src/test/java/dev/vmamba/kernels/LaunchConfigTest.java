@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +42,7 @@ class LaunchConfigTest {
         LaunchConfig even = new LaunchConfig(16, 1, 4, 8, 10);
         LaunchConfig doubled = SelectiveScanKernels.localReverseConfig(even, 3136, H100_SMEM, 16);
         assertEquals(new LaunchConfig(16, 1, 4, 16, 5), doubled);
-        java.util.Random random = new java.util.Random(27);
+        Random random = new Random(27);
         for (int i = 0; i < 200; i++) {
             int length = 1 + random.nextInt(5000);
             LaunchConfig c =
