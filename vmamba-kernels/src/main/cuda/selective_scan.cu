@@ -249,8 +249,12 @@ VM_DEV unsigned dyn_smem_bytes() {
 #endif
 }
 
-// log2 of a power of two (folds to a constant for a constant argument)
-VM_DEV constexpr int log2_exact(int x) {
+// log2 of a power of two: a constant for a constant argument (template arguments and constexpr
+// members use it too, hence also a host function)
+#ifndef VMAMBA_HOST_EMULATION
+__host__ __device__
+#endif
+constexpr int log2_exact(int x) {
     int r = 0;
     while (x > 1) {
         x >>= 1;
@@ -773,15 +777,6 @@ struct Butterfly {
             }
         }
     }
-};
-
-template <int X>
-struct Log2 {
-    static constexpr int value = 1 + Log2<X / 2>::value;
-};
-template <>
-struct Log2<1> {
-    static constexpr int value = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1393,8 +1388,8 @@ VM_DEV X pick(const X (&v)[K], int i) {
 template <int NT, int TPR>
 struct BwdPartials {
     static constexpr int V = 2 * NT;
-    static constexpr int ROW_BITS = Log2<32 / TPR>::value;  // lane bits that select rows
-    static constexpr int WANT = Log2<V>::value;
+    static constexpr int ROW_BITS = log2_exact(32 / TPR);  // lane bits that select rows
+    static constexpr int WANT = log2_exact(V);
     static constexpr int PRE = WANT < ROW_BITS ? WANT : ROW_BITS;
     static constexpr int VS = V >> PRE;  // values stored per thread and step
     static constexpr int FREE = 1 << (ROW_BITS - PRE);  // row lanes still to sum per warp
@@ -1747,7 +1742,7 @@ VM_DEV void bwd_body(const ScanParams& p) {
         // qi / VS, at index qi % VS; an item sums one such value over the free row lanes and the
         // warps.
         {
-            constexpr int TB = Log2<TPR>::value;
+            constexpr int TB = log2_exact(TPR);
             constexpr int SLICES = Part::V / Part::VS;
             const int items = (qc.T * SLICES * TPR) * Part::VS;
             block_items<kSums, FN>(qc.tid, qc.nthr, items, [&](int i) {
