@@ -594,8 +594,6 @@ static void check_plain(Problem& p, Cfg c, bool bwd = true) {
     expect_grads(p, g, r);
 }
 
-// training plan: a forward with configuration `fc` also saves the checkpoints of the backward's
-// configuration `bc`; the backward then starts from them instead of its state passes
 // the recomputing backward with its reverse local pass in chunks `scale` times the backward's over
 // the same spans: a span's reverse results depend on the span only, not on how it is staged
 static void check_local_scale(Problem& p, Cfg c, int scale) {
@@ -606,6 +604,8 @@ static void check_local_scale(Problem& p, Cfg c, int scale) {
     expect_grads(p, g, r);
 }
 
+// training plan: a forward with configuration `fc` also saves the checkpoints of the backward's
+// configuration `bc`; the backward then starts from them instead of its state passes
 static void check_saved(Problem& p, Cfg fc, Cfg bc) {
     std::printf("saved: forward %s\n", name(p, fc).c_str());
     std::printf("       backward %s\n", name(p, bc).c_str());
