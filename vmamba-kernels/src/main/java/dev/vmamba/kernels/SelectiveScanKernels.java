@@ -231,9 +231,7 @@ public final class SelectiveScanKernels {
                         .set(Ptr.DY, DevicePointers.address(dy))
                         .set(Int.GTYPE, code(dy.getDataType()))
                         .set(Int.GRAD_TYPE, code(it));
-        setChunk(base, config);
         int nChunks = config.chunks(l);
-        int span = config.spanChunksFor(l);
         int spans = config.spans(l);
         // the state-only passes before the backward (none from saved chunk states)
         StatePass pass = saved ? null : StatePass.of(dev, config, s);
@@ -258,11 +256,7 @@ public final class SelectiveScanKernels {
                         spans == 1 || !config.warpPerRow() ? 0 : states)) {
             long ckpt = saved ? DevicePointers.address(chunkStates) : own ? 0 : ws.address(0);
             // every pass below runs the same spans (one span of all chunks for a single pass)
-            ScanParams spanned =
-                    base.copy()
-                            .set(Int.SPAN_CHUNKS, span)
-                            .set(Int.N_SPANS, spans)
-                            .set(Int.N_CHUNKS, nChunks);
+            ScanParams spanned = withGeometry(base.copy(), config, l);
             // the thread-per-row backward chains the reverse pass's results over the spans itself;
             // the warp-per-row one reads carries chained by a reverse ss_combine (mu)
             boolean chainsItself = spans > 1 && !config.warpPerRow();
@@ -294,12 +288,13 @@ public final class SelectiveScanKernels {
                                 .set(Ptr.H_END, ws.address(4))
                                 .set(Ptr.SUM_DELTA, ws.address(5));
                 LaunchConfig lc = localReverseConfig(config, l, dev.maxSharedBytes(), n);
-                ScanParams blc =
-                        bl.copy()
-                                .set(Int.SPAN_CHUNKS, lc.spanChunksFor(l))
-                                .set(Int.N_CHUNKS, lc.chunks(l));
-                setChunk(blc, lc);
-                launchBackward(dev, "ss_bwdlocal_", LaunchConfig.Kind.BWD_LOCAL, lc, s, blc);
+                launchBackward(
+                        dev,
+                        "ss_bwdlocal_",
+                        LaunchConfig.Kind.BWD_LOCAL,
+                        lc,
+                        s,
+                        withGeometry(bl.copy(), lc, l));
                 if (!chainsItself) {
                     mu = ws.address(6);
                     combine(dev, bl.copy().set(Ptr.CKPT, mu).set(Int.REVERSE, 1), s);
@@ -518,7 +513,6 @@ public final class SelectiveScanKernels {
             boolean cross) {
         int n = s.dState();
         int l = s.length();
-        int nChunks = cfg.chunks(l);
         int spans = cfg.spans(l);
         // saved chunk states (base's CKPT) are written by the final pass only, in the thread-per-
         // row layout by its own kernel (ss_fwdc: the stores would cost ss_fwd registers)
@@ -531,12 +525,7 @@ public final class SelectiveScanKernels {
         int block = cfg.blockThreads(n);
         int smem = cfg.sharedBytes(cross ? LaunchConfig.Kind.FWD_TILED : LaunchConfig.Kind.FWD, n);
         int gx = gridX(cfg, s);
-        ScanParams p = base.copy();
-        setChunk(p, cfg);
-        p.set(Int.SPAN_CHUNKS, cfg.spanChunksFor(l))
-                .set(Int.N_SPANS, spans)
-                .set(Int.N_CHUNKS, nChunks);
-        p.set(Ptr.CKPT, 0);
+        ScanParams p = withGeometry(base.copy(), cfg, l).set(Ptr.CKPT, 0);
         ScanParams fin = p.copy().set(Ptr.CKPT, saveTo).set(Ptr.Y, y);
         if (spans == 1) {
             dev.launch(fwd, gx, 1, block, smem, fin.set(Ptr.LAST, last));
@@ -781,8 +770,18 @@ public final class SelectiveScanKernels {
                 .set(Int.SOFTPLUS, softplus ? 1 : 0);
     }
 
-    private static void setChunk(ScanParams p, LaunchConfig c) {
-        p.set(Int.CHUNK, c.chunk()).set(Int.CHUNK_SHIFT, Integer.numberOfTrailingZeros(c.chunk()));
+    /**
+     * Sets the time geometry of a pass launched with configuration {@code c} over a sequence of
+     * {@code length} steps: the chunk and its log2, the chunks per span, the spans and the chunks.
+     *
+     * @return {@code p}
+     */
+    private static ScanParams withGeometry(ScanParams p, LaunchConfig c, int length) {
+        return p.set(Int.CHUNK, c.chunk())
+                .set(Int.CHUNK_SHIFT, Integer.numberOfTrailingZeros(c.chunk()))
+                .set(Int.SPAN_CHUNKS, c.spanChunksFor(length))
+                .set(Int.N_SPANS, c.spans(length))
+                .set(Int.N_CHUNKS, c.chunks(length));
     }
 
     private static int gridX(LaunchConfig c, ScanShape s) {
